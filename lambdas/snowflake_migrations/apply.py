@@ -1,0 +1,147 @@
+"""Apply the change scripts to a Snowflake connection, recording each in a history table.
+
+Versioned scripts run once and an edited applied one is refused; repeatable scripts re-run when
+their checksum changes; always-scripts run every time. The connection is anything DB-API-like
+(the Snowflake connector, or the local warehouse runner that emulates streams, tasks and
+procedures on fakesnow).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from lambdas.snowflake_migrations.scripts import (
+    MigrationScript,
+    ScriptKind,
+    SqlVariables,
+    discover,
+    render,
+    split,
+)
+
+HISTORY_SQL_DIR = Path(__file__).parent / "sql"
+# Error text stored in the history table and sent back to CloudFormation is kept short.
+MAX_ERROR_CHARS = 1000
+
+
+class Cursor(Protocol):
+    def execute(self, command: str, params: Any = None) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    def cursor(self) -> Any: ...
+
+
+class MigrationError(RuntimeError):
+    """A script could not be applied; the message says which statement and why."""
+
+
+class EditedScriptError(MigrationError):
+    """An already applied versioned script was changed; versions are immutable."""
+
+
+@dataclass
+class ApplyResult:
+    applied: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _history_sql(name: str, variables: SqlVariables) -> str:
+    return render((HISTORY_SQL_DIR / name).read_text(encoding="utf-8"), variables)
+
+
+def applied_checksums(connection: Connection, variables: SqlVariables) -> dict[str, str]:
+    """Latest successful checksum per script (creates the history table if needed)."""
+    cursor = connection.cursor()
+    for statement in split(_history_sql("history_create.sql", variables)):
+        cursor.execute(statement)
+    cursor.execute(_history_sql("history_applied.sql", variables))
+    return {str(row[0]): str(row[1]) for row in cursor.fetchall()}
+
+
+def plan(scripts: list[MigrationScript], applied: dict[str, str]) -> list[MigrationScript]:
+    """The scripts to run now, in order; refuses edited or out-of-order versioned scripts."""
+    edited = [
+        s.name
+        for s in scripts
+        if s.kind is ScriptKind.VERSIONED and s.name in applied and applied[s.name] != s.checksum
+    ]
+    if edited:
+        raise EditedScriptError(
+            f"applied versioned scripts were edited: {', '.join(edited)}; "
+            "add a new V script instead of changing an applied one"
+        )
+    applied_versions = [
+        s.version for s in scripts if s.kind is ScriptKind.VERSIONED and s.name in applied
+    ]
+    highest = max((v for v in applied_versions if v is not None), default=())
+    pending: list[MigrationScript] = []
+    for script in scripts:
+        if script.kind is ScriptKind.VERSIONED:
+            if script.name in applied:
+                continue
+            if script.version is not None and script.version < highest:
+                raise MigrationError(
+                    f"{script.name} is older than the applied version "
+                    f"{'.'.join(map(str, highest))}; renumber it above"
+                )
+        elif script.kind is ScriptKind.REPEATABLE and applied.get(script.name) == script.checksum:
+            continue
+        pending.append(script)
+    return pending
+
+
+def _record(
+    connection: Connection,
+    variables: SqlVariables,
+    script: MigrationScript,
+    status: str,
+    execution_ms: int,
+    error_message: str | None = None,
+) -> None:
+    connection.cursor().execute(
+        _history_sql("history_record.sql", variables),
+        {
+            "script": script.name,
+            "script_type": script.kind.value,
+            "version": script.version_label,
+            "description": script.description,
+            "checksum": script.checksum,
+            "status": status,
+            "error_message": error_message,
+            "execution_ms": execution_ms,
+        },
+    )
+
+
+def apply_script(connection: Connection, variables: SqlVariables, script: MigrationScript) -> None:
+    """Run one script statement by statement and record the outcome."""
+    started = time.monotonic()
+    cursor = connection.cursor()
+    for index, statement in enumerate(script.statements(), start=1):
+        try:
+            cursor.execute(statement)
+        except Exception as exc:
+            first_line = statement.splitlines()[0][:120]
+            message = f"{script.name} statement {index} ({first_line}): {exc}"[:MAX_ERROR_CHARS]
+            elapsed_ms = int((time.monotonic() - started) * 1000)
+            _record(connection, variables, script, "FAILED", elapsed_ms, message)
+            raise MigrationError(message) from exc
+    _record(connection, variables, script, "SUCCESS", int((time.monotonic() - started) * 1000))
+
+
+def apply_migrations(
+    connection: Connection, scripts_dir: Path, variables: SqlVariables
+) -> ApplyResult:
+    """Apply what is new or changed in ``scripts_dir``; a re-run with no changes only runs A__."""
+    scripts = discover(scripts_dir, variables)
+    pending = plan(scripts, applied_checksums(connection, variables))
+    result = ApplyResult(skipped=[s.name for s in scripts if s not in pending])
+    for script in pending:
+        apply_script(connection, variables, script)
+        result.applied.append(script.name)
+    return result

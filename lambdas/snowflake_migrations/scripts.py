@@ -1,0 +1,169 @@
+"""Discover, order, render and split the Snowflake change scripts in `snowflake/`.
+
+One module serves the CloudFormation custom resource, the command-line applier and the local
+warehouse runner, so the three apply exactly the same SQL.
+
+Naming follows schemachange:
+- ``V<version>__<what>.sql``: versioned, applied once, in version order;
+- ``R__<what>.sql``: repeatable (procedures, tasks, views), re-applied when its checksum changes;
+- ``A__<what>.sql``: always applied, last (resuming tasks in dependency order).
+
+Scripts are Jinja templates whose only inputs are identifiers validated by :class:`SqlVariables`,
+so no value reaches SQL unchecked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import jinja2
+from snowflake.connector.util_text import split_statements
+
+SCRIPT_NAME = re.compile(
+    r"^(?:(?P<kind>[VRA])(?P<version>(?<=V)\d+(?:_\d+)*)?)__(?P<description>[A-Za-z0-9_]+)\.sql$"
+)
+# Unquoted Snowflake identifier: letter or underscore, then letters, digits, _ or $.
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
+
+
+class ScriptKind(StrEnum):
+    VERSIONED = "V"
+    REPEATABLE = "R"
+    ALWAYS = "A"
+
+
+class InvalidIdentifierError(ValueError):
+    """A configured name is not a plain Snowflake identifier."""
+
+
+def validate_identifier(name: str, value: str) -> str:
+    """Return ``value`` if it is a plain unquoted identifier, else raise."""
+    if not IDENTIFIER.fullmatch(value):
+        raise InvalidIdentifierError(f"{name}={value!r} is not a valid Snowflake identifier")
+    return value
+
+
+@dataclass(frozen=True)
+class SqlVariables:
+    """Per-environment names rendered into the scripts (all validated identifiers)."""
+
+    database: str = "POS_DB"
+    warehouse: str = "POS_WH"
+    ingest_role: str = "POS_INGEST"
+    transform_role: str = "POS_TRANSFORM"
+    dashboard_role: str = "POS_DASHBOARD"
+    firehose_user: str = "POS_FIREHOSE"
+    # Empty means serverless tasks; otherwise the warehouse the tasks run on.
+    task_warehouse: str = field(default="POS_WH")
+
+    def __post_init__(self) -> None:
+        for name, value in self.as_dict().items():
+            if name == "task_warehouse" and value == "":
+                continue
+            validate_identifier(name, value)
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "database": self.database,
+            "warehouse": self.warehouse,
+            "ingest_role": self.ingest_role,
+            "transform_role": self.transform_role,
+            "dashboard_role": self.dashboard_role,
+            "firehose_user": self.firehose_user,
+            "task_warehouse": self.task_warehouse,
+        }
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> SqlVariables:
+        known = set(cls().as_dict())
+        unknown = set(values) - known
+        if unknown:
+            raise InvalidIdentifierError(f"unknown SQL variables: {sorted(unknown)}")
+        return cls(**dict(values))
+
+
+_JINJA = jinja2.Environment(
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,  # noqa: S701 - renders SQL, not HTML; inputs are validated identifiers
+    keep_trailing_newline=True,
+)
+
+
+def render(template_text: str, variables: SqlVariables) -> str:
+    """Render one script; an unknown variable is an error, not an empty string."""
+    return _JINJA.from_string(template_text).render(**variables.as_dict())
+
+
+def split(sql: str) -> list[str]:
+    """Split rendered SQL into statements (``$$`` bodies and quoted ``;`` stay whole)."""
+    return [
+        statement.rstrip(";").strip()
+        for statement, _ in split_statements(io.StringIO(sql), remove_comments=True)
+        if statement.strip().rstrip(";").strip()
+    ]
+
+
+@dataclass(frozen=True)
+class MigrationScript:
+    """One change script, rendered for an environment."""
+
+    name: str
+    kind: ScriptKind
+    version: tuple[int, ...] | None
+    description: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+    @property
+    def version_label(self) -> str | None:
+        return None if self.version is None else ".".join(str(part) for part in self.version)
+
+    def statements(self) -> list[str]:
+        return split(self.sql)
+
+
+def parse_name(file_name: str) -> tuple[ScriptKind, tuple[int, ...] | None, str]:
+    match = SCRIPT_NAME.fullmatch(file_name)
+    if match is None:
+        raise ValueError(f"{file_name}: not a V<n>__x.sql, R__x.sql or A__x.sql script name")
+    kind = ScriptKind(match["kind"])
+    raw_version = match["version"]
+    if kind is ScriptKind.VERSIONED and raw_version is None:
+        raise ValueError(f"{file_name}: versioned script without a version")
+    version = tuple(int(part) for part in raw_version.split("_")) if raw_version else None
+    return kind, version, match["description"]
+
+
+def _order_key(script: MigrationScript) -> tuple[int, tuple[int, ...], str]:
+    kind_rank = {ScriptKind.VERSIONED: 0, ScriptKind.REPEATABLE: 1, ScriptKind.ALWAYS: 2}
+    return kind_rank[script.kind], script.version or (), script.description
+
+
+def discover(directory: Path, variables: SqlVariables) -> list[MigrationScript]:
+    """All scripts in apply order: V by version, then R, then A, each by description."""
+    scripts: list[MigrationScript] = []
+    seen_versions: dict[tuple[int, ...], str] = {}
+    for path in sorted(directory.glob("*.sql")):
+        kind, version, description = parse_name(path.name)
+        if version is not None:
+            if version in seen_versions:
+                raise ValueError(f"{path.name} repeats version of {seen_versions[version]}")
+            seen_versions[version] = path.name
+        sql = render(path.read_text(encoding="utf-8"), variables)
+        scripts.append(MigrationScript(path.name, kind, version, description, sql))
+    return sorted(scripts, key=_order_key)
+
+
+def iter_statements(scripts: list[MigrationScript]) -> Iterator[tuple[MigrationScript, str]]:
+    for script in scripts:
+        for statement in script.statements():
+            yield script, statement
