@@ -1,0 +1,23 @@
+"""Entry point of the dashboards: ``streamlit run dashboards/app.py``.
+
+A multipage app (``st.navigation``); each page is a script in ``views/`` that also runs on its own,
+which is how the tests drive them (AppTest does not support ``st.navigation``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+VIEWS = Path(__file__).parent / "views"
+
+st.set_page_config(page_title="Retail POS", page_icon=":material/storefront:", layout="wide")
+pages = [
+    st.Page(
+        VIEWS / "daily_sales.py", title="Daily sales", icon=":material/point_of_sale:", default=True
+    ),
+    st.Page(VIEWS / "inventory.py", title="Inventory", icon=":material/inventory_2:"),
+    st.Page(VIEWS / "pipeline_health.py", title="Pipeline health", icon=":material/monitor_heart:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,4 @@
+-- Product categories for the inventory filter.
+SELECT DISTINCT CATEGORY
+FROM SILVER.DIM_PRODUCT
+ORDER BY CATEGORY
