@@ -8,6 +8,7 @@ procedures on fakesnow).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from lambdas.snowflake_migrations.scripts import (
 HISTORY_SQL_DIR = Path(__file__).parent / "sql"
 # Error text stored in the history table and sent back to CloudFormation is kept short.
 MAX_ERROR_CHARS = 1000
+# Statements Snowflake can roll back (DDL commits implicitly).
+DML_STATEMENT = re.compile(r"^(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
 class Cursor(Protocol):
@@ -118,20 +121,46 @@ def _record(
     )
 
 
+def is_transactional(script: MigrationScript) -> bool:
+    """True when every statement is DML, so the whole script can run in one transaction.
+
+    Snowflake commits each DDL statement on its own (and commits any open transaction first), so a
+    script with DDL cannot be made atomic; it must be written to be re-runnable instead.
+    """
+    statements = script.statements()
+    return bool(statements) and all(DML_STATEMENT.match(s) for s in statements)
+
+
 def apply_script(connection: Connection, variables: SqlVariables, script: MigrationScript) -> None:
-    """Run one script statement by statement and record the outcome."""
+    """Run one script statement by statement and record the outcome.
+
+    A DML-only script runs in one transaction together with its history row: it is applied whole
+    or not at all. Otherwise a failure leaves the statements before it applied, which the error
+    message says.
+    """
     started = time.monotonic()
     cursor = connection.cursor()
+    transactional = is_transactional(script)
+    if transactional:
+        cursor.execute("BEGIN TRANSACTION")
     for index, statement in enumerate(script.statements(), start=1):
         try:
             cursor.execute(statement)
         except Exception as exc:
+            if transactional:
+                cursor.execute("ROLLBACK")
+                effect = "the script was rolled back"
+            else:
+                effect = f"statements 1-{index - 1} stayed applied" if index > 1 else "nothing ran"
             first_line = statement.splitlines()[0][:120]
-            message = f"{script.name} statement {index} ({first_line}): {exc}"[:MAX_ERROR_CHARS]
+            message = f"{script.name} statement {index} ({first_line}): {exc}; {effect}"
+            message = message[:MAX_ERROR_CHARS]
             elapsed_ms = int((time.monotonic() - started) * 1000)
             _record(connection, variables, script, "FAILED", elapsed_ms, message)
             raise MigrationError(message) from exc
     _record(connection, variables, script, "SUCCESS", int((time.monotonic() - started) * 1000))
+    if transactional:
+        cursor.execute("COMMIT")
 
 
 def apply_migrations(

@@ -95,9 +95,32 @@ _JINJA = jinja2.Environment(
 )
 
 
-def render(template_text: str, variables: SqlVariables) -> str:
-    """Render one script; an unknown variable is an error, not an empty string."""
-    return _JINJA.from_string(template_text).render(**variables.as_dict())
+def render(
+    template_text: str, variables: SqlVariables, identifiers: Mapping[str, str] | None = None
+) -> str:
+    """Render one script; an unknown variable is an error, not an empty string.
+
+    ``identifiers`` are extra names for operational statements (a task to suspend); each part of
+    a dotted name is validated like the variables.
+    """
+    extra = dict(identifiers or {})
+    for name, value in extra.items():
+        for part in value.split("."):
+            validate_identifier(name, part)
+    return _JINJA.from_string(template_text).render(**variables.as_dict(), **extra)
+
+
+def scripts_fingerprint(directory: Path) -> str:
+    """Hash of the script files as written (names and bytes), before rendering.
+
+    The CDK app puts it in the custom resource's properties so that any SQL change re-runs the
+    migrations, and the handler compares it with the scripts it carries.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.sql")):
+        digest.update(path.name.encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def split(sql: str) -> list[str]:
