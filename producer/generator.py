@@ -71,8 +71,9 @@ class GeneratorOptions:
     base_time: datetime = field(default_factory=lambda: datetime.now(UTC))
     bad_rate: float = 0.0
     duplicate_rate: float = 0.0
-    # Business-time spacing of consecutive sales across the chain.
-    seconds_between_sales: float = 0.25
+    # Business-time spacing of consecutive sales across the chain. Keep timestamps near the send
+    # time: Silver rejects a sale stamped more than 10 minutes after it reached Kinesis.
+    seconds_between_sales: float = 0.01
 
     def __post_init__(self) -> None:
         if self.base_time.tzinfo is None:
@@ -116,6 +117,8 @@ class SaleGenerator:
             return ProducedRecord(data, DUPLICATE, partition_key_for(data))
         if roll < self._options.duplicate_rate + self._options.bad_rate:
             kind = self._rng.choice(list(BadKind))
+            if kind is BadKind.CONFLICTING_DUPLICATE and not self._recent:
+                kind = BadKind.TOTAL_MISMATCH  # nothing to conflict with yet
             data = self._bad_record(kind)
             return ProducedRecord(data, kind.value, partition_key_for(data))
         sale = self._sale()
@@ -244,7 +247,7 @@ class SaleGenerator:
                 "timestamp": sale["timestamp"],
             }
         elif kind is BadKind.CONFLICTING_DUPLICATE:
-            return _dumps(self._conflicting_copy() or sale)
+            return _dumps(self._conflicting_copy())
         return _dumps(sale)
 
     def _break_type(self, sale: dict[str, Any]) -> None:
@@ -258,10 +261,8 @@ class SaleGenerator:
         else:
             sale["items"][0]["canceled"] = "no"
 
-    def _conflicting_copy(self) -> dict[str, Any] | None:
+    def _conflicting_copy(self) -> dict[str, Any]:
         """A resend of a recent good sale's transaction id whose first line's quantity differs."""
-        if not self._recent:
-            return None
         original = self._rng.choice(self._recent)
         copy = json.loads(_dumps(original))
         first = copy["items"][0]

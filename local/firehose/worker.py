@@ -149,7 +149,12 @@ class FirehoseWorker:
         while len(self.buffer):
             self.deliver(self.buffer.take())
 
-    def run(self, stop: threading.Event, flush_on_stop: bool = True) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        drain_to: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
+        """Delivers until ``stop``; then reads up to ``drain_to()`` (if given) and flushes."""
         if not self._readers:
             self.open()
         while not stop.is_set():
@@ -157,8 +162,22 @@ class FirehoseWorker:
                 wait = self.config.poll_interval_s
                 until_due = self.buffer.seconds_until_due()
                 stop.wait(wait if until_due is None else min(wait, until_due))
-        if flush_on_stop:
-            self.flush()
+        if drain_to is not None:
+            self.drain(drain_to())
+        self.flush()
+
+    def drain(self, targets: Mapping[str, str], timeout_s: float = 120.0) -> None:
+        """Reads until every shard has been read up to its target sequence number."""
+        deadline = time.monotonic() + timeout_s
+        readers = {reader.shard_id: reader for reader in self._readers}
+        while any(
+            int(readers[shard].last_read_sequence or -1) < int(sequence)
+            for shard, sequence in targets.items()
+        ):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read up to {dict(targets)}")
+            if self.poll_once() == 0:
+                time.sleep(self.config.poll_interval_s / 4)
 
     def deliver(self, batch: list[SourceRecord]) -> None:
         if not batch:

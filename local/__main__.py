@@ -1,0 +1,5 @@
+"""Entry point for ``python -m local``."""
+
+from local.cli import app
+
+app(prog_name="python -m local")

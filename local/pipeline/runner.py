@@ -1,0 +1,483 @@
+"""Runs the local pipeline end to end and reconciles it.
+
+Threads: the producer (ledger first, then ``put_records``), the Firehose worker, and the
+warehouse's task loop; the caller's thread watches progress. A run is resumable: kill the process
+at any point and run the same command again. The restart starts a new moto stream (the old one
+died with the process), re-puts exactly the recorded lines that never reached Bronze or the error
+output, continues the source where the ledger ends, and the warehouse absorbs any copies.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from lambdas.snowflake_migrations.scripts import SqlVariables
+from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
+from local.firehose.buffer import MIB
+from local.firehose.checkpoint import CheckpointStore
+from local.firehose.error_output import (
+    PROCESSING_FAILED_PREFIX,
+    SNOWFLAKE_FAILED_PREFIX,
+    ErrorOutput,
+    read_error_records,
+)
+from local.firehose.event import DeliveryStream
+from local.firehose.invoke import Handler, TransformInvoker
+from local.firehose.worker import FirehoseWorker, WorkerConfig
+from local.kinesis import LOCAL_REGION, LocalKinesis
+from local.pipeline.ledger import ProduceLedger, merge_positions, undelivered_lines
+from local.pipeline.state import RunState
+from local.reconcile import Expected, Reconciliation, reconcile
+from local.reconcile.queries import Connection, query
+from producer.generator import DUPLICATE, VALID, GeneratorOptions, SaleGenerator
+from producer.kinesis_producer import KinesisProducer, RateLimiter, batches
+from producer.records import ProducedRecord, read_json_lines
+
+STREAM_BASE_NAME = "retail-pos-sales"
+DELIVERY_STREAM_NAME = "retail-pos-to-snowflake"
+LOCAL_ACCOUNT = "123456789012"
+TRANSFORM_FUNCTION = "retail-pos-transform"
+BRONZE_STREAM = "BRONZE.JSON_RAW_DATA_STREAM"
+MAX_PUT_CHUNK = 500
+
+
+class Warehouse(Protocol):
+    """What the run needs from ``local.warehouse.LocalWarehouse``."""
+
+    def apply_migrations(self, scripts_dir: Path) -> Any: ...
+    def connect(self) -> Any: ...
+    def load_bronze(self, rows: Sequence[tuple[str, str]]) -> int: ...
+    def run_until_idle(self) -> Any: ...
+    def run_tasks_forever(self, stop_event: threading.Event, interval_s: float) -> Any: ...
+    def stream_backlog(self, name: str) -> int: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    workdir: Path
+    events: int | None = None
+    duration_s: float | None = None
+    rate: float | None = None
+    bad_rate: float = 0.0
+    duplicate_rate: float = 0.0
+    seed: int = 0
+    base_time: datetime | None = None
+    from_file: Path | None = None
+    shards: int = 4
+    buffer_size_bytes: int = BUFFER_SIZE_MB * MIB
+    buffer_interval_s: float = BUFFER_INTERVAL_SECONDS
+    task_interval_s: float = 0.25
+    snowflake_dir: Path = Path("snowflake")
+    fresh: bool = False
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "duration_s": self.duration_s,
+            "rate": self.rate,
+            "bad_rate": self.bad_rate,
+            "duplicate_rate": self.duplicate_rate,
+            "seed": self.seed,
+            "base_time": self.base_time.isoformat() if self.base_time else None,
+            "from_file": str(self.from_file.resolve()) if self.from_file else None,
+        }
+
+
+@dataclass
+class Progress:
+    """What the CLI shows while the run goes (counts since the run began, across restarts)."""
+
+    target: int | None = None
+    produced: int = 0
+    put: int = 0
+    read: int = 0
+    delivered: int = 0
+    bronze_backlog: int = 0
+    phase: str = "starting"
+
+
+@dataclass
+class RunResult:
+    reconciliation: Reconciliation
+    workdir: Path
+    incarnation: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _generator_options(params: Mapping[str, Any]) -> GeneratorOptions:
+    rate = params["rate"]
+    return GeneratorOptions(
+        seed=params["seed"],
+        base_time=datetime.fromisoformat(params["base_time"]),
+        bad_rate=params["bad_rate"],
+        duplicate_rate=params["duplicate_rate"],
+        # Business time advances with the send rate, so timestamps stay close to arrival.
+        seconds_between_sales=1.0 / rate if rate else 0.001,
+    )
+
+
+def _source(params: Mapping[str, Any]) -> Iterator[ProducedRecord]:
+    if params["from_file"]:
+        return read_json_lines(Path(params["from_file"]))
+    records: Iterator[ProducedRecord] = iter(SaleGenerator(_generator_options(params)))
+    if params["events"] is not None:
+        records = itertools.islice(records, params["events"])
+    return records
+
+
+def _expected(
+    params: Mapping[str, Any], produced: int
+) -> tuple[Expected, set[str], set[str]] | None:
+    """For generated runs: what Silver and REJECTED must hold (regenerated from the seed)."""
+    if params["from_file"]:
+        return None
+    records = list(itertools.islice(SaleGenerator(_generator_options(params)), produced))
+    good = [record for record in records if record.kind == VALID]
+    bad = [record for record in records if record.kind not in (VALID, DUPLICATE)]
+    good_ids = {_transaction_id(record) for record in good} - {None}
+    bad_ids = {_transaction_id(record) for record in bad} - {None}
+    expected = Expected(
+        silver_transactions=len(good),
+        # Identical bad bytes are one rejection; later copies are ignored like any resend.
+        rejected_records=len({record.data for record in bad}),
+        copies=produced - len(good) - len(bad),
+    )
+    # A conflicting resend shares its id with an accepted sale: only the good id counts there.
+    return expected, {i for i in good_ids if i}, {i for i in bad_ids if i}
+
+
+def _transaction_id(record: ProducedRecord) -> str | None:
+    try:
+        document = orjson.loads(record.data)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(document, dict) and isinstance(document.get("transaction_id"), str):
+        return str(document["transaction_id"])
+    return None
+
+
+class LocalPipeline:
+    def __init__(
+        self,
+        options: RunOptions,
+        warehouse_factory: Callable[[Path], Warehouse],
+        handler: Handler,
+        variables: SqlVariables | None = None,
+    ) -> None:
+        self.options = options
+        self.variables = variables or SqlVariables()
+        self.progress = Progress()
+        self._warehouse_factory = warehouse_factory
+        self._handler = handler
+        self._producer_error: BaseException | None = None
+
+    # -- layout -------------------------------------------------------------------------------
+
+    @property
+    def workdir(self) -> Path:
+        return self.options.workdir
+
+    def _checkpoint_dir(self, stream_name: str) -> Path:
+        return self.workdir / "firehose" / "checkpoints" / stream_name
+
+    def _error_root(self) -> Path:
+        return self.workdir / "firehose" / "errors"
+
+    # -- run ----------------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        if self.options.fresh and self.workdir.exists():
+            shutil.rmtree(self.workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        params = self.options.params()
+        state = RunState.load_or_create(self.workdir / "run.json", params)
+        if state.params["base_time"] is None:
+            state.params["base_time"] = datetime.now(UTC).isoformat()
+        state.incarnations += 1
+        state.save(self.workdir / "run.json")
+        stream_name = f"{STREAM_BASE_NAME}-{state.incarnations:03d}"
+        started = time.monotonic()
+        timings: dict[str, float] = {}
+        warehouse = self._warehouse_factory(self.workdir / "warehouse")
+        try:
+            step = time.monotonic()
+            warehouse.apply_migrations(self.options.snowflake_dir)
+            timings["apply_migrations_s"] = time.monotonic() - step
+            ledger = ProduceLedger(self.workdir / "producer")
+            try:
+                self._run_incarnation(state, stream_name, warehouse, ledger, timings)
+                elapsed = time.monotonic() - started + float(state.extra.get("elapsed_before_s", 0))
+                state.finished = True
+                state.extra["elapsed_before_s"] = elapsed
+                state.save(self.workdir / "run.json")
+                self.progress.phase = "reconciling"
+                step = time.monotonic()
+                result = self._reconcile(state, warehouse, ledger, elapsed)
+                timings["reconcile_s"] = time.monotonic() - step
+            finally:
+                ledger.close()
+        finally:
+            warehouse.close()
+        return RunResult(result, self.workdir, state.incarnations, timings)
+
+    def _run_incarnation(
+        self,
+        state: RunState,
+        stream_name: str,
+        warehouse: Warehouse,
+        ledger: ProduceLedger,
+        timings: dict[str, float],
+    ) -> None:
+        connection = warehouse.connect()
+        resend = undelivered_lines(
+            ledger.put_entries(), ledger.recorded, self._delivered_positions(connection)
+        )
+        self.progress.produced = ledger.recorded
+        self.progress.put = ledger.recorded - len(resend)
+        self.progress.delivered = self.progress.put
+        if state.params["events"] is not None:
+            self.progress.target = state.params["events"]
+        kinesis = LocalKinesis(stream_name, self.options.shards).start()
+        try:
+            worker = self._worker(kinesis, warehouse, ledger, stream_name)
+            worker.open()
+            stop_worker, stop_tasks = threading.Event(), threading.Event()
+            covered: dict[str, str] = {}
+
+            def drain_targets() -> Mapping[str, str]:
+                return covered
+
+            threads = [
+                threading.Thread(
+                    target=self._guard(lambda: worker.run(stop_worker, drain_targets)),
+                    name="firehose",
+                    daemon=True,
+                ),
+                threading.Thread(
+                    target=self._guard(
+                        lambda: warehouse.run_tasks_forever(
+                            stop_tasks, self.options.task_interval_s
+                        )
+                    ),
+                    name="tasks",
+                    daemon=True,
+                ),
+            ]
+            producer = threading.Thread(
+                target=self._guard(
+                    lambda: self._produce(state, kinesis, ledger, stream_name, resend, covered),
+                    on_error=ledger.fail,
+                ),
+                name="producer",
+                daemon=True,
+            )
+            for thread in [*threads, producer]:
+                thread.start()
+            step = time.monotonic()
+            self.progress.phase = "producing"
+            while producer.is_alive():
+                self._observe(worker, warehouse)
+                producer.join(0.25)
+                self._raise_if_failed()
+            timings["produce_s"] = time.monotonic() - step
+            state.source_exhausted = True
+            state.save(self.workdir / "run.json")
+            self.progress.phase = "delivering"
+            stop_worker.set()
+            while threads[0].is_alive():
+                self._observe(worker, warehouse)
+                threads[0].join(0.25)
+                self._raise_if_failed()
+            self.progress.phase = "processing"
+            stop_tasks.set()
+            threads[1].join()
+            self._raise_if_failed()
+            warehouse.run_until_idle()
+            self._observe(worker, warehouse)
+            timings["total_s"] = time.monotonic() - step
+            timings.update(
+                {f"firehose_{name}_s": value for name, value in worker.stats.seconds.items()}
+            )
+            timings["firehose_invocations"] = worker.stats.invocations
+        finally:
+            kinesis.stop()
+
+    def _guard(
+        self, body: Callable[[], object], on_error: Callable[[BaseException], None] | None = None
+    ) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                body()
+            except BaseException as error:
+                self._producer_error = self._producer_error or error
+                if on_error is not None:
+                    on_error(error)
+
+        return run
+
+    def _raise_if_failed(self) -> None:
+        if self._producer_error is not None:
+            raise RuntimeError("a pipeline thread failed") from self._producer_error
+
+    def _observe(self, worker: FirehoseWorker, warehouse: Warehouse) -> None:
+        self.progress.read = worker.stats.read
+        self.progress.delivered = max(self.progress.delivered, worker.stats.delivered)
+        try:
+            self.progress.bronze_backlog = warehouse.stream_backlog(BRONZE_STREAM)
+        except Exception:  # progress display only; never let it stop a run
+            self.progress.bronze_backlog = -1
+
+    def _worker(
+        self, kinesis: LocalKinesis, warehouse: Warehouse, ledger: ProduceLedger, stream_name: str
+    ) -> FirehoseWorker:
+        lambda_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{TRANSFORM_FUNCTION}"
+        delivery = DeliveryStream(
+            name=DELIVERY_STREAM_NAME,
+            arn=f"arn:aws:firehose:{LOCAL_REGION}:{LOCAL_ACCOUNT}:deliverystream/{DELIVERY_STREAM_NAME}",
+            source_stream_arn=kinesis.stream_arn,
+            region=LOCAL_REGION,
+            lambda_arn=lambda_arn,
+        )
+        return FirehoseWorker(
+            kinesis.client(),
+            stream_name,
+            delivery,
+            warehouse,
+            ErrorOutput(self._error_root(), DELIVERY_STREAM_NAME, lambda_arn),
+            CheckpointStore(self._checkpoint_dir(stream_name)),
+            TransformInvoker(self._handler, lambda_arn),
+            WorkerConfig(
+                buffer_size_bytes=self.options.buffer_size_bytes,
+                buffer_interval_s=self.options.buffer_interval_s,
+            ),
+            delivery_gate=ledger.gate_for(stream_name),
+        )
+
+    # -- producing ----------------------------------------------------------------------------
+
+    def _produce(
+        self,
+        state: RunState,
+        kinesis: LocalKinesis,
+        ledger: ProduceLedger,
+        stream_name: str,
+        resend: list[int],
+        covered: dict[str, str],
+    ) -> None:
+        rate = state.params["rate"]
+        producer = KinesisProducer(kinesis.client(), stream_name, RateLimiter(rate))
+        chunk_size = max(1, min(MAX_PUT_CHUNK, int(rate / 10))) if rate else MAX_PUT_CHUNK
+
+        def put(batch: list[tuple[int, ProducedRecord]]) -> None:
+            results = producer.put(batch)
+            ledger.record_puts(stream_name, results)
+            for result in results:
+                if int(result.sequence_number) > int(covered.get(result.shard_id, "-1")):
+                    covered[result.shard_id] = result.sequence_number
+            self.progress.put += len(results)
+
+        if resend:
+            recorded = ledger.records()
+            for batch in batches((line, recorded[line]) for line in resend):
+                put(batch)
+        if state.source_exhausted:
+            return
+        source = itertools.islice(_source(state.params), ledger.recorded, None)
+        deadline = self._deadline(state)
+        while deadline is None or time.monotonic() < deadline:
+            chunk = list(itertools.islice(source, chunk_size))
+            if not chunk:
+                break
+            first = ledger.record(chunk)
+            self.progress.produced = ledger.recorded
+            for batch in batches(enumerate(chunk, start=first)):
+                put(batch)
+
+    def _deadline(self, state: RunState) -> float | None:
+        # A restarted --duration run produces for its full duration again (it is time-bounded,
+        # not count-bounded); --events runs resume exactly where they stopped.
+        duration = state.params["duration_s"]
+        return None if duration is None else time.monotonic() + float(duration)
+
+    # -- resume and reconcile -----------------------------------------------------------------
+
+    def _delivered_positions(self, connection: Connection) -> dict[tuple[str, str], int]:
+        bronze = {
+            (row["STREAM_NAME"], row["SHARD_ID"]): int(row["MAX_SEQUENCE"])
+            for row in query(connection, "bronze_positions", self.variables)
+        }
+        checkpoints: dict[tuple[str, str], int] = {}
+        root = self.workdir / "firehose" / "checkpoints"
+        if root.exists():
+            for stream_dir in root.iterdir():
+                for shard, sequence in CheckpointStore(stream_dir).load_all().items():
+                    checkpoints[(stream_dir.name, shard)] = int(sequence)
+        return merge_positions(bronze, checkpoints)
+
+    def _reconcile(
+        self, state: RunState, warehouse: Warehouse, ledger: ProduceLedger, elapsed_s: float
+    ) -> Reconciliation:
+        connection = warehouse.connect()
+        entries = ledger.put_entries()
+        in_bronze = {
+            (row["STREAM_NAME"], row["SHARD_ID"], str(row["SEQUENCE_NUMBER"]))
+            for row in query(connection, "bronze_records", self.variables)
+        }
+        error_root = self._error_root()
+        failed_raw = {
+            record["rawData"] for record in read_error_records(error_root, PROCESSING_FAILED_PREFIX)
+        }
+        snowflake_failed = sum(1 for _ in read_error_records(error_root, SNOWFLAKE_FAILED_PREFIX))
+        traced = {
+            entry.line
+            for entry in entries
+            if (entry.stream, entry.shard_id, entry.sequence_number) in in_bronze
+        }
+        if failed_raw:
+            for line, record in enumerate(ledger.records()):
+                if base64.b64encode(record.data).decode() in failed_raw:
+                    traced.add(line)
+        if snowflake_failed:
+            positions = self._delivered_positions(connection)
+            traced |= {
+                entry.line
+                for entry in entries
+                if int(entry.sequence_number) <= positions.get((entry.stream, entry.shard_id), -1)
+            }
+        expectations = _expected(state.params, ledger.recorded)
+        return reconcile(
+            connection,
+            self.variables,
+            produced=ledger.recorded,
+            put_to_kinesis=len(entries),
+            lost_lines=ledger.recorded - len(traced),
+            error_records={
+                PROCESSING_FAILED_PREFIX: sum(
+                    1 for _ in read_error_records(error_root, PROCESSING_FAILED_PREFIX)
+                ),
+                SNOWFLAKE_FAILED_PREFIX: snowflake_failed,
+            },
+            bronze_backlog=warehouse.stream_backlog(BRONZE_STREAM),
+            elapsed_s=elapsed_s,
+            expected=expectations[0] if expectations else None,
+            generated_transactions=(expectations[1], expectations[2]) if expectations else None,
+        )
+
+
+def quiet_transform_logs() -> None:
+    """The handler logs a line and an EMF blob per invocation; keep the CLI readable locally."""
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")

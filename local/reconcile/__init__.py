@@ -1,0 +1,255 @@
+"""End-of-run reconciliation: every produced record is accounted for, hop by hop.
+
+The figures come from the run's own ledger (what was produced and where Kinesis put it), the
+error output folder, and the warehouse tables. The checks are what a data engineer would verify:
+
+- no record lost on the wire: every produced line reached Bronze or the error output;
+- every Bronze row has one fate: Silver (accepted), REJECTED, or ignored as a copy, and the
+  procedures' run log agrees with the table contents;
+- for generated runs, Silver and REJECTED hold exactly what the generator meant them to;
+- Gold equals a from-scratch aggregation of Silver; INVENTORY equals initial stock minus units
+  sold in Silver; nothing is left in the Bronze stream.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from lambdas.snowflake_migrations.scripts import SqlVariables
+from local.reconcile.queries import Connection, one, query
+
+PROCESS_RAW_POS = "PROCESS_RAW_POS"
+UPDATE_DAILY_SUMMARY = "UPDATE_DAILY_SUMMARY"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a generated run should end with (unknown for a replayed file)."""
+
+    silver_transactions: int
+    rejected_records: int
+    copies: int
+
+
+@dataclass
+class Reconciliation:
+    figures: dict[str, Any] = field(default_factory=dict)
+    rejected_by_rule: dict[str, int] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def check(self, name: str, ok: bool, detail: str) -> None:
+        self.checks.append(Check(name, ok, detail))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "figures": {key: _plain(value) for key, value in self.figures.items()},
+            "rejected_by_rule": self.rejected_by_rule,
+            "checks": [asdict(check) for check in self.checks],
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value % 1 else int(value)
+    return value
+
+
+def _epoch(moment: Any) -> float:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if not isinstance(moment, datetime):
+        raise TypeError(f"not a timestamp: {moment!r}")
+    if moment.tzinfo is None:  # TIMESTAMP_NTZ columns hold UTC
+        moment = moment.replace(tzinfo=UTC)
+    return float(moment.timestamp())
+
+
+def latency_seconds(connection: Connection, variables: SqlVariables) -> list[float]:
+    """Kinesis arrival -> the end of the first Gold run that started after Silver accepted it.
+
+    A Gold run reads its stream when it starts, so a transaction is in Gold once the first Gold
+    run that started after the accepting Silver run finished has itself finished.
+    """
+    runs = query(connection, "run_log_times", variables)
+    finished = {run["RUN_ID"]: _epoch(run["FINISHED_AT"]) for run in runs}
+    gold_runs = sorted(
+        (_epoch(run["STARTED_AT"]), _epoch(run["FINISHED_AT"]))
+        for run in runs
+        if str(run["PROCEDURE_NAME"]).upper().endswith(UPDATE_DAILY_SUMMARY)
+    )
+    latencies = []
+    for row in query(connection, "silver_latency", variables):
+        accepted_at = finished.get(row["RUN_ID"])
+        if accepted_at is None or row["ARRIVED_AT"] is None:
+            continue
+        gold_at = next((end for start, end in gold_runs if start >= accepted_at), None)
+        if gold_at is not None:
+            latencies.append(gold_at - _epoch(row["ARRIVED_AT"]))
+    return latencies
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def reconcile(
+    connection: Connection,
+    variables: SqlVariables,
+    *,
+    produced: int,
+    put_to_kinesis: int,
+    lost_lines: int,
+    error_records: Mapping[str, int],
+    bronze_backlog: int,
+    elapsed_s: float,
+    expected: Expected | None = None,
+    generated_transactions: tuple[Iterable[str], Iterable[str]] | None = None,
+) -> Reconciliation:
+    """``generated_transactions``: (ids the generator sent as good sales, ids in bad records)."""
+    result = Reconciliation()
+    figures = result.figures
+    bronze = one(connection, "bronze_summary", variables)
+    silver = one(connection, "silver_summary", variables)
+    rejected = one(connection, "rejected_summary", variables)
+    runs = query(connection, "run_log_totals", variables)
+    silver_runs = [
+        run for run in runs if str(run["PROCEDURE_NAME"]).upper().endswith(PROCESS_RAW_POS)
+    ]
+    succeeded = [run for run in silver_runs if run["STATUS"] == "SUCCEEDED"]
+    sql_read = sum(int(run["ROWS_READ"]) for run in succeeded)
+    sql_duplicates = sum(int(run["ROWS_DUPLICATE"]) for run in succeeded)
+    failed_runs = sum(int(run["RUNS"]) for run in runs if run["STATUS"] == "FAILED")
+    bronze_rows = int(bronze.get("BRONZE_ROWS") or 0)
+    bronze_records = int(bronze.get("BRONZE_RECORDS") or 0)
+    silver_transactions = int(silver.get("SILVER_TRANSACTIONS") or 0)
+    rejected_records = int(rejected.get("REJECTED_RECORDS") or 0)
+    figures.update(
+        produced=produced,
+        put_to_kinesis=put_to_kinesis,
+        kinesis_re_puts=put_to_kinesis - produced,
+        delivered_to_bronze_rows=bronze_rows,
+        delivered_to_bronze_records=bronze_records,
+        firehose_redeliveries=bronze_rows - bronze_records,
+        error_output_processing_failed=error_records.get("processing-failed", 0),
+        error_output_snowflake_failed=error_records.get("snowflake-failed", 0),
+        silver_transactions=silver_transactions,
+        silver_lines=int(silver.get("SILVER_LINES") or 0),
+        rejected_records=rejected_records,
+        duplicates_ignored=sql_duplicates,
+        silver_rows_read=sql_read,
+        failed_procedure_runs=failed_runs,
+        bronze_stream_backlog=bronze_backlog,
+    )
+    result.rejected_by_rule = {
+        str(row["RULE_ID"]): int(row["RECORDS"])
+        for row in query(connection, "rejected_by_rule", variables)
+    }
+    result.check(
+        "no record lost between producer and Bronze/error output",
+        lost_lines == 0,
+        f"{produced - lost_lines} of {produced} produced records traced to Bronze or error output",
+    )
+    result.check(
+        "every Bronze row has one fate (Silver, REJECTED or ignored copy)",
+        bronze_rows == silver_transactions + rejected_records + sql_duplicates == sql_read,
+        f"{bronze_rows} Bronze rows = {silver_transactions} accepted + {rejected_records} rejected"
+        f" + {sql_duplicates} copies ignored (procedures read {sql_read})",
+    )
+    result.check(
+        "Bronze stream fully processed",
+        bronze_backlog == 0,
+        f"{bronze_backlog} Bronze rows not yet consumed",
+    )
+    if expected is not None:
+        result.check(
+            "Silver holds exactly the good sales sent",
+            silver_transactions == expected.silver_transactions,
+            f"{silver_transactions} accepted, {expected.silver_transactions} expected",
+        )
+        result.check(
+            "REJECTED holds exactly the bad records sent",
+            rejected_records == expected.rejected_records,
+            f"{rejected_records} rejected, {expected.rejected_records} distinct bad records sent",
+        )
+    if generated_transactions is not None:
+        good, bad = (set(ids) for ids in generated_transactions)
+        accepted = {
+            row["TRANSACTION_ID"] for row in query(connection, "silver_transaction_ids", variables)
+        }
+        rejected_ids = {
+            row["TRANSACTION_ID"]
+            for row in query(connection, "rejected_transaction_ids", variables)
+        }
+        result.check(
+            "every good sale is in Silver, no bad one is",
+            good == accepted,
+            f"{len(good - accepted)} good sales missing,"
+            f" {len(accepted - good)} unexpected in Silver",
+        )
+        result.check(
+            "every bad record with a readable transaction id is in REJECTED",
+            bad <= rejected_ids,
+            f"{len(bad - rejected_ids)} missing from REJECTED",
+        )
+    gold = one(connection, "gold_vs_silver", variables)
+    figures.update(
+        gold_summary_rows=int(gold.get("SUMMARY_ROWS") or 0),
+        gold_gross_sales=gold.get("GOLD_GROSS_SALES") or 0,
+        silver_gross_sales=gold.get("SILVER_GROSS_SALES") or 0,
+        gold_net_sales=gold.get("GOLD_NET_SALES") or 0,
+        silver_net_sales=gold.get("SILVER_NET_SALES") or 0,
+        gold_transactions=int(gold.get("GOLD_TRANSACTIONS") or 0),
+        gold_units=int(gold.get("GOLD_UNITS") or 0),
+        silver_units=int(gold.get("SILVER_UNITS") or 0),
+    )
+    mismatched = int(gold.get("MISMATCHED_ROWS") or 0)
+    result.check(
+        "Gold equals a recomputation from Silver",
+        mismatched == 0 and int(gold.get("GOLD_TRANSACTIONS") or 0) == silver_transactions,
+        f"{mismatched} of {figures['gold_summary_rows']} summary rows differ;"
+        f" gross {figures['gold_gross_sales']} vs {figures['silver_gross_sales']}",
+    )
+    inventory = one(connection, "inventory_vs_expected", variables)
+    inventory_mismatched = int(inventory.get("MISMATCHED_ROWS") or 0)
+    figures.update(
+        inventory_rows=int(inventory.get("INVENTORY_ROWS") or 0),
+        inventory_units_sold=int(inventory.get("INVENTORY_UNITS_SOLD") or 0),
+        silver_units_sold=int(inventory.get("SILVER_UNITS_SOLD") or 0),
+    )
+    result.check(
+        "INVENTORY equals initial stock minus units sold in Silver",
+        inventory_mismatched == 0
+        and figures["inventory_units_sold"] == figures["silver_units_sold"],
+        f"{inventory_mismatched} of {figures['inventory_rows']} rows differ;"
+        f" {figures['inventory_units_sold']} vs {figures['silver_units_sold']} units",
+    )
+    latencies = latency_seconds(connection, variables)
+    p50, p95 = percentile(latencies, 0.50), percentile(latencies, 0.95)
+    figures.update(
+        latency_p50_s=round(p50, 3) if p50 is not None else None,
+        latency_p95_s=round(p95, 3) if p95 is not None else None,
+        elapsed_s=round(elapsed_s, 2),
+        events_per_s=round(produced / elapsed_s, 1) if elapsed_s > 0 else None,
+    )
+    return result

@@ -1,0 +1,3 @@
+-- Rejected records.
+SELECT COUNT(*) AS REJECTED_RECORDS
+FROM {{ database }}.SILVER.RETAIL_POS_REJECTED

@@ -1,0 +1,3 @@
+-- Accepted transaction ids.
+SELECT DISTINCT TRANSACTION_ID
+FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED
