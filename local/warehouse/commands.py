@@ -1,0 +1,225 @@
+"""Statements the runner executes itself instead of fakesnow: the Snowflake objects fakesnow
+lacks (streams, tasks, procedures, CALL) and the access-control/compute no-ops.
+
+Each handler receives the caller's connection, the statement and its bound parameters, and
+returns a one-row result shaped like Snowflake's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+from snowflake.connector.errors import ProgrammingError
+
+from local.warehouse import procedures, streams, tasks
+from local.warehouse.noops import noop_rule, without_leading_comments
+from local.warehouse.registry import DefinitionKind, StoredDefinition, StreamDefinition
+
+if TYPE_CHECKING:
+    from local.warehouse.connection import ResultColumn, RunnerConnection
+
+Handler = Callable[["RunnerConnection", str, Any], "list[ResultColumn]"]
+_WORDS = re.compile(r"[A-Za-z_$]+")
+
+
+def _status(message: str) -> list[ResultColumn]:
+    return [("status", "VARCHAR", message)]
+
+
+def _already_exists(name: object) -> ProgrammingError:
+    return ProgrammingError(
+        msg=f"SQL compilation error:\nObject '{name}' already exists.", errno=2002, sqlstate="42710"
+    )
+
+
+def _does_not_exist(kind: str, name: object) -> ProgrammingError:
+    return ProgrammingError(
+        msg=f"SQL compilation error:\n{kind} '{name}' does not exist or not authorized.",
+        errno=2003,
+        sqlstate="02000",
+    )
+
+
+def noop(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    return _status("Statement executed successfully.")
+
+
+# Streams ----------------------------------------------------------------------------------------
+def create_stream(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    spec = streams.parse_create_stream(sql)
+    runtime = connection.runtime
+    name = runtime.object_name(spec.name_text, connection)
+    source = runtime.object_name(spec.source_text, connection)
+    if runtime.registry.stream(name) is not None:
+        if spec.if_not_exists:
+            return _status(f"{name.name} already exists, statement succeeded.")
+        if not spec.or_replace:
+            raise _already_exists(name)
+    try:
+        mark = streams.high_water_mark(connection.duck, source)
+    except duckdb.Error as error:
+        raise _does_not_exist("Table", source) from error
+    stream = StreamDefinition(name, source, spec.append_only)
+    runtime.registry.save_stream(connection.duck, stream, -1 if spec.show_initial_rows else mark)
+    return _status(f"Stream {name.name} successfully created.")
+
+
+def drop_stream(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    name_text, if_exists = streams.parse_drop_stream(sql)
+    name = connection.runtime.object_name(name_text, connection)
+    if connection.runtime.registry.stream(name) is None:
+        if if_exists:
+            return _status(f"Drop statement executed successfully ({name.name} already dropped).")
+        raise _does_not_exist("Stream", name)
+    connection.runtime.registry.drop_stream(connection.duck, name)
+    return _status(f"{name.name} successfully dropped.")
+
+
+# Tasks ------------------------------------------------------------------------------------------
+def create_task(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    definition = tasks.parse_create_task(sql)
+    runtime = connection.runtime
+    name = runtime.object_name(definition.name_text, connection)
+    if runtime.registry.definition(DefinitionKind.TASK, name) is not None:
+        if definition.if_not_exists:
+            return _status(f"{name.name} already exists, statement succeeded.")
+        if not definition.or_replace:
+            raise _already_exists(name)
+    for predecessor in definition.after:
+        runtime.object_name(predecessor, connection)  # validates the name
+    # A created or replaced task is suspended until ALTER TASK ... RESUME, as in Snowflake.
+    stored = StoredDefinition(
+        DefinitionKind.TASK, name, name.database, name.schema, sql, tasks.SUSPENDED
+    )
+    runtime.registry.save_definition(connection.duck, stored)
+    return _status(f"Task {name.name} successfully created.")
+
+
+def alter_task(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    name_text, if_exists, action = tasks.parse_alter_task(sql)
+    runtime = connection.runtime
+    name = runtime.object_name(name_text, connection)
+    if runtime.registry.definition(DefinitionKind.TASK, name) is None:
+        if if_exists:
+            return _status("Statement executed successfully.")
+        raise _does_not_exist("Task", name)
+    if action in ("RESUME", "SUSPEND"):
+        state = tasks.STARTED if action == "RESUME" else tasks.SUSPENDED
+        runtime.registry.set_state(connection.duck, DefinitionKind.TASK, name, state)
+    return _status("Statement executed successfully.")
+
+
+def execute_task(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    name_text, _ = tasks.parse_task_name(sql, "EXECUTE", "TASK")
+    name = connection.runtime.object_name(name_text, connection)
+    try:
+        run = connection.runtime.scheduler.execute(name)
+    except LookupError as error:
+        raise _does_not_exist("Task", name) from error
+    return _status(f"Task {name.name} ran: {run.state}" + (f" ({run.error})" if run.error else ""))
+
+
+def drop_task(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    name_text, if_exists = tasks.parse_task_name(sql, "DROP", "TASK")
+    return _drop_definition(connection, DefinitionKind.TASK, name_text, if_exists)
+
+
+# Procedures -------------------------------------------------------------------------------------
+def create_procedure(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    definition = procedures.parse_create_procedure(sql)
+    runtime = connection.runtime
+    name = runtime.object_name(definition.name_text, connection)
+    if runtime.registry.definition(DefinitionKind.PROCEDURE, name) is not None:
+        if definition.if_not_exists:
+            return _status(f"{name.name} already exists, statement succeeded.")
+        if not definition.or_replace:
+            raise _already_exists(name)
+    stored = StoredDefinition(DefinitionKind.PROCEDURE, name, name.database, name.schema, sql, None)
+    runtime.registry.save_definition(connection.duck, stored)
+    return _status(f"Function {name.name} successfully created.")
+
+
+def drop_procedure(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    name_text, if_exists = procedures.parse_drop_procedure(sql)
+    return _drop_definition(connection, DefinitionKind.PROCEDURE, name_text, if_exists)
+
+
+def call(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
+    name_text, arguments_text = procedures.parse_call(sql)
+    runtime = connection.runtime
+    name = runtime.object_name(name_text, connection)
+    stored = runtime.registry.definition(DefinitionKind.PROCEDURE, name)
+    if stored is None:
+        raise _does_not_exist("Procedure", name)
+    if connection.in_transaction():
+        raise ProgrammingError(
+            msg="the local runner does not emulate CALL inside an open transaction; "
+            "procedures open their own transaction",
+            errno=90232,
+            sqlstate="25000",
+        )
+    definition = runtime.procedure(stored)
+    arguments: list[Any] = []
+    if arguments_text:
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT {arguments_text}", params)
+        arguments = list(cursor.fetchone() or ())
+    # Owner's rights: the body runs in the procedure's own database and schema, on a connection
+    # of its own (binds are qmark), one CALL of a procedure at a time.
+    with runtime.exclusive(f"procedure {name}"):
+        body_connection = runtime.connect(name.database, name.schema, paramstyle="qmark")
+        try:
+            value = procedures.call(
+                name,
+                definition,
+                body_connection.cursor(),
+                body_connection.in_transaction,
+                arguments,
+                runtime.failures,
+            )
+        finally:
+            body_connection.close()
+    return [(name.name, definition.returns, value)]
+
+
+def _drop_definition(
+    connection: RunnerConnection, kind: DefinitionKind, name_text: str, if_exists: bool
+) -> list[ResultColumn]:
+    name = connection.runtime.object_name(name_text, connection)
+    if connection.runtime.registry.definition(kind, name) is None:
+        if if_exists:
+            return _status(f"Drop statement executed successfully ({name.name} already dropped).")
+        raise _does_not_exist(kind.value.title(), name)
+    connection.runtime.registry.drop_definition(connection.duck, kind, name)
+    return _status(f"{name.name} successfully dropped.")
+
+
+# Dispatch ---------------------------------------------------------------------------------------
+# Leading words (after CREATE [OR REPLACE] [SECURE]) -> handler.
+_HANDLERS: dict[tuple[str, ...], Handler] = {
+    ("CREATE", "STREAM"): create_stream,
+    ("DROP", "STREAM"): drop_stream,
+    ("CREATE", "TASK"): create_task,
+    ("ALTER", "TASK"): alter_task,
+    ("EXECUTE", "TASK"): execute_task,
+    ("DROP", "TASK"): drop_task,
+    ("CREATE", "PROCEDURE"): create_procedure,
+    ("DROP", "PROCEDURE"): drop_procedure,
+    ("CALL",): call,
+}
+
+
+def handler_for(sql: str) -> Handler | None:
+    text = without_leading_comments(sql)
+    words = [word.upper() for word in _WORDS.findall(text[:80])[:5]]
+    if words[:1] == ["CREATE"]:
+        words = [w for w in words if w not in ("OR", "REPLACE", "SECURE")]
+    for key, handler in _HANDLERS.items():
+        if tuple(words[: len(key)]) == key:
+            return handler
+    if noop_rule(text) is not None:
+        return noop
+    return None

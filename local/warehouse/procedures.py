@@ -1,0 +1,341 @@
+"""Stored procedures: CREATE PROCEDURE (LANGUAGE SQL) and CALL, interpreted statement by statement.
+
+Transactions follow Snowflake: statements between BEGIN TRANSACTION and COMMIT form one
+transaction (one DuckDB transaction, including the stream offsets it consumes); statements
+outside it autocommit. An error rolls back the open transaction before the EXCEPTION handler
+runs; a procedure that ends with a transaction open is rolled back and fails, as in Snowflake.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from snowflake.connector.errors import ProgrammingError
+from sqlglot import TokenType
+
+from local.warehouse.failures import FailurePlan, InjectedFailure
+from local.warehouse.objects import ObjectName
+from local.warehouse.scripting import (
+    ERROR_VARIABLES,
+    Assign,
+    BeginTransaction,
+    Commit,
+    Raise,
+    Return,
+    Rollback,
+    ScriptBlock,
+    Sql,
+    Statement,
+    UnsupportedConstructError,
+    check_binds,
+    parse_block,
+)
+from local.warehouse.sql_text import SqlTextError, TokenReader, replace_binds, split_statements
+
+# Snowflake result type codes of VARIANT, OBJECT and ARRAY: their values arrive as JSON text.
+_SEMI_STRUCTURED_TYPE_CODES = {5, 9, 10}
+_SEMI_STRUCTURED_TYPES = ("VARIANT", "OBJECT", "ARRAY")
+# Keywords that end the RETURNS type in a CREATE PROCEDURE header.
+_HEADER_KEYWORDS = {
+    "LANGUAGE", "NOT", "NULL", "CALLED", "RETURNS", "STRICT", "IMMUTABLE", "VOLATILE",
+    "COMMENT", "EXECUTE", "AS", "COPY",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProcedureDefinition:
+    name_text: str
+    or_replace: bool
+    if_not_exists: bool
+    arguments: tuple[tuple[str, str], ...]
+    returns: str
+    block: ScriptBlock
+
+
+def parse_create_procedure(sql: str) -> ProcedureDefinition:
+    """``CREATE [OR REPLACE] [SECURE] PROCEDURE [IF NOT EXISTS] n(args) RETURNS t LANGUAGE SQL
+    [...] AS $$ body $$`` (or a quoted body)."""
+    reader = TokenReader(sql)
+    reader.expect("CREATE")
+    or_replace = reader.accept("OR", "REPLACE")
+    reader.accept("SECURE")
+    reader.expect("PROCEDURE")
+    if_not_exists = reader.accept("IF", "NOT", "EXISTS")
+    name = reader.name()
+    arguments = _arguments(reader.value_text())
+    reader.accept("COPY", "GRANTS")
+    reader.expect("RETURNS")
+    type_start = reader.position()
+    while not reader.at_end() and reader.peek() not in _HEADER_KEYWORDS:
+        reader.index += 1
+    returns = sql[type_start : reader.position()].strip()
+    language = "SQL"
+    while not reader.at_end() and reader.peek() != "AS":
+        if reader.accept("LANGUAGE"):
+            language = reader.peek()
+        elif reader.accept("EXECUTE", "AS"):
+            reader.accept("RESTRICTED")  # EXECUTE AS [RESTRICTED] CALLER | OWNER
+        reader.index += 1
+    reader.expect("AS")
+    if language != "SQL":
+        raise UnsupportedConstructError(f"procedure {name}: only LANGUAGE SQL is emulated")
+    if reader.at_end():
+        raise SqlTextError(f"procedure {name}: no body after AS")
+    token = reader.tokens[reader.index]
+    if token.token_type not in (TokenType.RAW_STRING, TokenType.HEREDOC_STRING, TokenType.STRING):
+        raise SqlTextError(f"procedure {name}: the body must be a $$ or quoted string")
+    block = parse_block(token.text)
+    check_binds(block, {argument for argument, _ in arguments})
+    return ProcedureDefinition(name, or_replace, if_not_exists, arguments, returns, block)
+
+
+def _arguments(parenthesised: str) -> tuple[tuple[str, str], ...]:
+    inner = parenthesised.strip()[1:-1].strip()
+    if not inner:
+        return ()
+    arguments: list[tuple[str, str]] = []
+    for piece in split_statements(inner.replace(",", ";")):
+        if len(piece.tokens) < 2 or "DEFAULT" in piece.words(len(piece.tokens)):
+            raise UnsupportedConstructError(f"unsupported procedure argument {piece.text!r}")
+        type_text = piece.text[piece.tokens[1].start :].strip()
+        arguments.append((piece.tokens[0].text.upper(), type_text))
+    return tuple(arguments)
+
+
+def parse_call(sql: str) -> tuple[str, str]:
+    """``CALL name(args)`` -> (name, argument list text without parentheses)."""
+    reader = TokenReader(sql)
+    reader.expect("CALL")
+    name = reader.name()
+    arguments = reader.value_text()
+    if not reader.at_end():
+        raise SqlTextError("CALL ... INTO and trailing text are not supported")
+    return name, arguments.strip()[1:-1].strip()
+
+
+def parse_drop_procedure(sql: str) -> tuple[str, bool]:
+    reader = TokenReader(sql)
+    reader.expect("DROP", "PROCEDURE")
+    if_exists = reader.accept("IF", "EXISTS")
+    return reader.name(), if_exists
+
+
+class ProcedureError(ProgrammingError):
+    """An uncaught error ended a procedure (its open transaction was rolled back)."""
+
+
+class _ReturnSignal(Exception):  # noqa: N818 - control flow, never escapes this module
+    def __init__(self, value: _Variable) -> None:
+        self.value = value
+
+
+class _ReRaise(Exception):  # noqa: N818 - control flow, never escapes this module
+    pass
+
+
+@dataclass
+class _Variable:
+    type: str | None
+    value: Any = None
+    is_json: bool = False  # value is JSON text (it came from a VARIANT, OBJECT or ARRAY)
+
+
+def is_semi_structured(sql_type: str | None) -> bool:
+    return bool(sql_type) and sql_type.strip().upper().startswith(_SEMI_STRUCTURED_TYPES)  # type: ignore[union-attr]
+
+
+def as_json_text(value: Any, is_json: bool) -> Any:
+    """A value bound where a VARIANT is expected: JSON text, as PARSE_JSON would read it."""
+    if is_json or value is None:
+        return value
+    return json.dumps(value, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    raise TypeError(f"cannot represent {type(value).__name__} in a VARIANT")
+
+
+class ProcedureRun:
+    """One CALL: runs the block on ``cursor`` (a runner cursor with qmark binds)."""
+
+    def __init__(
+        self,
+        name: ObjectName,
+        definition: ProcedureDefinition,
+        cursor: Any,
+        in_transaction: Callable[[], bool],
+        fail_at: int | None,
+    ) -> None:
+        self.name = name
+        self.definition = definition
+        self.cursor = cursor
+        self.in_transaction = in_transaction
+        self.fail_at = fail_at
+        self.variables: dict[str, _Variable] = {}
+        self.statement_number = 0
+        self.caught: BaseException | None = None
+
+    def run(self, arguments: Sequence[Any]) -> Any:
+        block = self.definition.block
+        for (name, type_text), value in zip(self.definition.arguments, arguments, strict=True):
+            self.variables[name] = _Variable(type_text, value)
+        result: _Variable | None = None
+        try:
+            for declaration in block.declarations:
+                variable = _Variable(declaration.type)
+                if declaration.default is not None:
+                    variable = self._evaluate(declaration.default, declaration.type)
+                self.variables[declaration.name] = variable
+            self._run_statements(block.body, counted=True)
+        except _ReturnSignal as returned:
+            result = returned.value
+        except Exception as error:
+            result = self._handle(error)
+        if self.in_transaction():
+            self.cursor.execute("ROLLBACK")
+            raise ProcedureError(
+                msg=f"{self.name}: procedure ended with a transaction open; it was rolled back",
+                errno=90232,
+                sqlstate="25000",
+            )
+        if result is None:
+            return None
+        if is_semi_structured(self.definition.returns):
+            return as_json_text(result.value, result.is_json)
+        return result.value
+
+    def _handle(self, error: Exception) -> _Variable | None:
+        self._rollback_if_open()
+        handler = self.definition.block.handler
+        if handler is None:
+            raise _uncaught(self.name, error) from error
+        self.caught = error
+        try:
+            self._run_statements(handler, counted=False)
+            return None
+        except _ReturnSignal as returned:
+            return returned.value
+        except _ReRaise:
+            self._rollback_if_open()
+            raise _uncaught(self.name, error) from error
+        except Exception as handler_error:
+            self._rollback_if_open()
+            raise _uncaught(self.name, handler_error) from handler_error
+
+    def _rollback_if_open(self) -> None:
+        if self.in_transaction():
+            self.cursor.execute("ROLLBACK")
+
+    def _run_statements(self, statements: Sequence[Statement], *, counted: bool) -> None:
+        for statement in statements:
+            if counted:
+                self.statement_number += 1
+                if self.statement_number == self.fail_at:
+                    raise InjectedFailure(
+                        msg=f"injected failure at statement {self.fail_at} of {self.name}",
+                        errno=100999,
+                        sqlstate="P0001",
+                    )
+            self._run(statement)
+
+    def _run(self, statement: Statement) -> None:
+        if isinstance(statement, BeginTransaction):
+            self.cursor.execute("BEGIN TRANSACTION")
+        elif isinstance(statement, Commit):
+            self.cursor.execute("COMMIT")
+        elif isinstance(statement, Rollback):
+            self.cursor.execute("ROLLBACK")
+        elif isinstance(statement, Assign):
+            existing = self.variables.get(statement.name)
+            declared = statement.type if existing is None or statement.declares else existing.type
+            self.variables[statement.name] = self._evaluate(statement.expression, declared)
+        elif isinstance(statement, Return):
+            if statement.expression is None:
+                raise _ReturnSignal(_Variable(None))
+            raise _ReturnSignal(self._evaluate(statement.expression, None))
+        elif isinstance(statement, Raise):
+            if self.caught is None:
+                raise ProgrammingError(msg=f"{self.name}: RAISE outside an exception handler")
+            raise _ReRaise()
+        elif isinstance(statement, Sql):
+            sql, params = self._bind(statement.text, bare=False)
+            self.cursor.execute(sql, params)
+
+    def _evaluate(self, expression: str, declared_type: str | None) -> _Variable:
+        sql, params = self._bind(expression, bare=True)
+        self.cursor.execute(f"SELECT {sql}", params)
+        row = self.cursor.fetchone()
+        is_json = self.cursor.description[0].type_code in _SEMI_STRUCTURED_TYPE_CODES
+        return _Variable(declared_type, None if row is None else row[0], is_json)
+
+    def _bind(self, text: str, *, bare: bool) -> tuple[str, list[Any]]:
+        # In an expression Snowflake also accepts a variable without its colon, e.g. SQLERRM.
+        # Inside a query (a scalar subquery) a bare name would be a column, so it stays as is.
+        bare_names: list[str] = []
+        if bare:
+            bare_names = list(ERROR_VARIABLES)
+            if "SELECT" not in text.upper():
+                bare_names += list(self.variables)
+        values: list[Any] = []
+
+        def placeholder(name: str) -> str:
+            variable = self._variable(name)
+            if variable.is_json or is_semi_structured(variable.type):
+                values.append(as_json_text(variable.value, variable.is_json))
+                return f"CAST(? AS {variable.type or 'VARIANT'})"
+            values.append(variable.value)
+            return f"CAST(? AS {variable.type})" if variable.type else "?"
+
+        sql, _ = replace_binds(text, placeholder, bare_names)
+        return sql, values
+
+    def _variable(self, name: str) -> _Variable:
+        if name in ERROR_VARIABLES:
+            return _Variable(None, _error_variable(name, self.caught))
+        if name not in self.variables:
+            raise ProgrammingError(msg=f"{self.name}: variable {name} is not declared or not set")
+        return self.variables[name]
+
+
+def _error_variable(name: str, error: BaseException | None) -> Any:
+    if error is None:
+        return None
+    if name == "SQLERRM":
+        return getattr(error, "msg", None) or str(error)
+    if name == "SQLCODE":
+        return getattr(error, "errno", None) or -1
+    return getattr(error, "sqlstate", None) or "P0000"
+
+
+def _uncaught(name: ObjectName, error: BaseException) -> ProcedureError:
+    message = getattr(error, "msg", None) or str(error)
+    return ProcedureError(
+        msg=f"Uncaught exception of type 'STATEMENT_ERROR' in {name}: {message}",
+        errno=getattr(error, "errno", None) or 100132,
+        sqlstate=getattr(error, "sqlstate", None) or "P0000",
+    )
+
+
+def call(
+    name: ObjectName,
+    definition: ProcedureDefinition,
+    cursor: Any,
+    in_transaction: Callable[[], bool],
+    arguments: Sequence[Any],
+    failures: FailurePlan,
+) -> Any:
+    if len(arguments) != len(definition.arguments):
+        raise ProgrammingError(
+            msg=f"{name} takes {len(definition.arguments)} arguments, {len(arguments)} given"
+        )
+    fail_at = failures.take(str(name))
+    return ProcedureRun(name, definition, cursor, in_transaction, fail_at).run(arguments)

@@ -1,0 +1,2 @@
+DELETE FROM {{ database }}._LOCAL.STREAMS
+WHERE STREAM_NAME = ?

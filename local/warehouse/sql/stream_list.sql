@@ -1,0 +1,5 @@
+SELECT
+    STREAM_NAME,
+    SOURCE_TABLE,
+    APPEND_ONLY
+FROM {{ database }}._LOCAL.STREAMS

@@ -1,0 +1,23 @@
+CREATE OR REPLACE PROCEDURE {{ database }}.SILVER.UPDATE_TOTALS()
+RETURNS VARIANT
+LANGUAGE SQL
+AS
+$$
+BEGIN
+    BEGIN TRANSACTION;
+    MERGE INTO SILVER.TOTALS AS tgt
+    USING (
+        SELECT
+            STORE_ID,
+            SUM(AMOUNT) AS amount,
+            COUNT(*) AS sales
+        FROM SILVER.SALES_STREAM
+        GROUP BY STORE_ID
+    ) AS src
+    ON tgt.STORE_ID = src.STORE_ID
+    WHEN MATCHED THEN UPDATE SET tgt.AMOUNT = tgt.AMOUNT + src.amount, tgt.SALES = tgt.SALES + src.sales
+    WHEN NOT MATCHED THEN INSERT (STORE_ID, AMOUNT, SALES) VALUES (src.STORE_ID, src.amount, src.sales);
+    COMMIT;
+    RETURN 'ok';
+END;
+$$;
