@@ -1,0 +1,8 @@
+-- Resume the triggered tasks on every deploy (a recreated task is suspended; an auto-suspended one
+-- needs a resume after the fix). Documented order: downstream consumers first, then the task that
+-- feeds them, so no Silver rows are produced while their consumers are still suspended.
+ALTER TASK {{ database }}.GOLD.UPDATE_DAILY_SUMMARY_TASK RESUME;
+
+ALTER TASK {{ database }}.SILVER.UPDATE_INVENTORY_TASK RESUME;
+
+ALTER TASK {{ database }}.SILVER.PROCESS_RAW_POS_TASK RESUME;

@@ -1,0 +1,5 @@
+-- One stream per consumer: this one is read only by SILVER.UPDATE_INVENTORY.
+CREATE STREAM IF NOT EXISTS {{ database }}.SILVER.PROCESSED_FOR_INVENTORY_STREAM
+ON TABLE {{ database }}.SILVER.RETAIL_POS_PROCESSED
+APPEND_ONLY = TRUE
+COMMENT = 'New Silver line items for SILVER.UPDATE_INVENTORY';

@@ -1,0 +1,5 @@
+-- One stream per consumer: this one is read only by GOLD.UPDATE_DAILY_SUMMARY.
+CREATE STREAM IF NOT EXISTS {{ database }}.SILVER.PROCESSED_FOR_GOLD_STREAM
+ON TABLE {{ database }}.SILVER.RETAIL_POS_PROCESSED
+APPEND_ONLY = TRUE
+COMMENT = 'New Silver line items for GOLD.UPDATE_DAILY_SUMMARY';

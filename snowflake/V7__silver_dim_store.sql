@@ -1,0 +1,10 @@
+CREATE TABLE IF NOT EXISTS {{ database }}.SILVER.DIM_STORE (
+    STORE_ID VARCHAR(16) NOT NULL,
+    CITY VARCHAR NOT NULL,
+    TIME_ZONE VARCHAR NOT NULL COMMENT 'IANA name; defines the store-local BUSINESS_DATE',
+    COUNTRY VARCHAR(2) NOT NULL COMMENT 'ISO 3166-1 alpha-2',
+    CURRENCY VARCHAR(3) NOT NULL COMMENT 'ISO 4217; all money of the store is in this currency',
+    OPENED_ON DATE NOT NULL,
+    CONSTRAINT PK_DIM_STORE PRIMARY KEY (STORE_ID)
+)
+COMMENT = 'Stores (seeded by R__seed_dim_store.sql)';
