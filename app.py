@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""CDK entry point (``npx cdk synth|deploy`` runs it; settings: docs/deploy.md)."""
+
+import aws_cdk as cdk
+
+from stacks.application import build_app
+
+app = cdk.App()
+build_app(app)
+app.synth()

@@ -1,0 +1,36 @@
+"""Builds the CDK app: settings from context/environment, the pipeline stack, cdk-nag checks.
+
+``app.py`` and the tests both call :func:`build_app`, so the tests check what ``cdk synth``
+produces.
+"""
+
+from __future__ import annotations
+
+import os
+
+import aws_cdk as cdk
+
+from stacks.config import PipelineConfig, load_config
+from stacks.nag import enable_nag_checks
+from stacks.pipeline import PosPipelineStack
+
+
+def context_settings(app: cdk.App) -> dict[str, object]:
+    return {name: app.node.try_get_context(name) for name in PipelineConfig.model_fields}
+
+
+def build_app(app: cdk.App) -> PosPipelineStack:
+    config = load_config(context_settings(app))
+    stack = PosPipelineStack(
+        app,
+        config.stack_name,
+        config=config,
+        description="Retail POS pipeline: Kinesis -> Firehose (transform) -> Snowflake",
+        env=cdk.Environment(
+            account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            region=os.environ.get("CDK_DEFAULT_REGION"),
+        ),
+        termination_protection=True,
+    )
+    enable_nag_checks(app)
+    return stack

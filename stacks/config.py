@@ -1,0 +1,204 @@
+"""Typed deployment settings for the CDK app, read from CDK context and the environment.
+
+Each setting has one name. It is looked up, in order, as CDK context (``cdk.json`` or
+``cdk deploy -c name=value``), then as the environment variable ``POS_<NAME>`` (upper case), then
+falls back to the default below. Snowflake names are validated with the same identifier check the
+migration scripts use, so a name that would be unsafe in SQL fails at synth, not at deploy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lambdas.snowflake_migrations.scripts import SqlVariables, validate_identifier
+from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
+
+ENV_PREFIX = "POS_"
+
+# Firehose requires ``<account>.snowflakecomputing.com``; https:// is how we store it.
+ACCOUNT_URL = re.compile(r"^(?:https://)?(?P<host>[a-z0-9][a-z0-9.-]*\.snowflakecomputing\.com)/?$")
+# A complete secret ARN ends with the 6-character suffix Secrets Manager appends; partial ARNs
+# make IAM conditions and Firehose's lookup ambiguous.
+SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$"
+)
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+VPCE_SERVICE = re.compile(r"^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[a-z0-9]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# The values CloudWatch Logs accepts for a retention period.
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+     3288, 3653}
+)  # fmt: skip
+
+Identifier = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class ConfigError(ValueError):
+    """The deployment settings are missing or invalid; the message names each setting."""
+
+
+class PipelineConfig(BaseModel):
+    """Everything that differs between deployments of the pipeline."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stack_name: str = Field(default="RetailPosPipeline", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+    # Snowflake account and the objects Firehose writes to (must match snowflake/ scripts).
+    snowflake_account_url: str
+    database: Identifier = "POS_DB"
+    bronze_schema: Identifier = "BRONZE"
+    bronze_table: Identifier = "JSON_RAW_DATA"
+    content_column: Identifier = "RECORD_CONTENT"
+    metadata_column: Identifier = "RECORD_METADATA"
+    warehouse: Identifier = "POS_WH"
+    task_warehouse: str = "POS_WH"
+    ingest_role: Identifier = "POS_INGEST"
+    transform_role: Identifier = "POS_TRANSFORM"
+    dashboard_role: Identifier = "POS_DASHBOARD"
+    firehose_user: Identifier = "POS_FIREHOSE"
+    # Role the migrations custom resource (and the CLI) uses to apply snowflake/.
+    deploy_role: Identifier = "POS_DEPLOY"
+
+    # Key-pair secrets, JSON {"user", "private_key", "key_passphrase"?}: one per service user.
+    firehose_secret_arn: str
+    migrations_secret_arn: str
+    # Only when the secrets are encrypted with a customer-managed key.
+    secrets_kms_key_arn: str | None = None
+    snowflake_private_link_vpce_id: str | None = None
+
+    # Firehose -> transform Lambda buffering. The size cannot exceed what
+    # lambdas/transform/limits.py proves keeps the Lambda response under 6 MB.
+    processor_buffer_size_mb: int = Field(default=BUFFER_SIZE_MB, ge=1, le=BUFFER_SIZE_MB)
+    processor_buffer_interval_seconds: int = Field(default=BUFFER_INTERVAL_SECONDS, ge=0, le=900)
+    # Firehose -> Snowflake buffering: interval 0 = deliver within seconds.
+    destination_buffer_interval_seconds: int = Field(default=0, ge=0, le=900)
+    destination_buffer_size_mb: int = Field(default=1, ge=1, le=128)
+    # How long Firehose retries retriable Snowflake errors before writing to snowflake-failed/.
+    snowflake_retry_seconds: int = Field(default=3600, ge=0, le=7200)
+
+    stream_retention_hours: int = Field(default=168, ge=24, le=8760)
+    error_bucket_expiration_days: int = Field(default=365, ge=30)
+    log_retention_days: int = 90
+
+    transform_memory_mb: int = Field(default=1024, ge=128, le=10240)
+    # Unset by default: Firehose's concurrency follows the shard count; a reservation would
+    # only matter if other functions could starve the account's pool (see docs/deploy.md).
+    transform_reserved_concurrency: int | None = Field(default=None, ge=1)
+
+    alarm_email: str | None = None
+
+    @field_validator("snowflake_account_url")
+    @classmethod
+    def _account_url(cls, value: str) -> str:
+        match = ACCOUNT_URL.fullmatch(value.strip().lower())
+        if match is None:
+            raise ValueError("must look like https://<orgname>-<account>.snowflakecomputing.com")
+        return f"https://{match['host']}"
+
+    @field_validator(
+        "database",
+        "bronze_schema",
+        "bronze_table",
+        "content_column",
+        "metadata_column",
+        "warehouse",
+        "ingest_role",
+        "transform_role",
+        "dashboard_role",
+        "firehose_user",
+        "deploy_role",
+    )
+    @classmethod
+    def _identifier(cls, value: str, info: Any) -> str:
+        return validate_identifier(info.field_name, value.upper())
+
+    @field_validator("task_warehouse")
+    @classmethod
+    def _task_warehouse(cls, value: str) -> str:
+        # Empty means serverless tasks.
+        return "" if value == "" else validate_identifier("task_warehouse", value.upper())
+
+    @field_validator("firehose_secret_arn", "migrations_secret_arn")
+    @classmethod
+    def _secret_arn(cls, value: str) -> str:
+        if not SECRET_ARN.fullmatch(value):
+            raise ValueError(
+                "must be the complete secret ARN, ending in the 6-character suffix "
+                "(arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf)"
+            )
+        return value
+
+    @field_validator("secrets_kms_key_arn")
+    @classmethod
+    def _kms_key_arn(cls, value: str | None) -> str | None:
+        if value is not None and not KMS_KEY_ARN.fullmatch(value):
+            raise ValueError("must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
+        return value
+
+    @field_validator("snowflake_private_link_vpce_id")
+    @classmethod
+    def _vpce(cls, value: str | None) -> str | None:
+        if value is not None and not VPCE_SERVICE.fullmatch(value):
+            raise ValueError("must look like com.amazonaws.vpce.<region>.vpce-svc-<id>")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be one of {sorted(LOG_RETENTION_DAYS)}")
+        return value
+
+    @field_validator("alarm_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.fullmatch(value):
+            raise ValueError("must be an e-mail address")
+        return value
+
+    @property
+    def snowflake_host(self) -> str:
+        return self.snowflake_account_url.removeprefix("https://")
+
+    @property
+    def sql_variables(self) -> SqlVariables:
+        return SqlVariables(
+            database=self.database,
+            warehouse=self.warehouse,
+            ingest_role=self.ingest_role,
+            transform_role=self.transform_role,
+            dashboard_role=self.dashboard_role,
+            firehose_user=self.firehose_user,
+            task_warehouse=self.task_warehouse,
+        )
+
+
+def _lookup(name: str, context: dict[str, Any]) -> Any:
+    if context.get(name) is not None:
+        return context[name]
+    return os.environ.get(ENV_PREFIX + name.upper())
+
+
+def load_config(context: dict[str, Any]) -> PipelineConfig:
+    """Build the config from a context mapping (``node.try_get_context`` per key) and env."""
+    raw = {
+        name: value
+        for name in PipelineConfig.model_fields
+        if (value := _lookup(name, context)) is not None
+    }
+    try:
+        return PipelineConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc']))} ({ENV_PREFIX}{str(error['loc'][0]).upper()}): "
+            f"{error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"invalid pipeline settings: {problems}") from None
