@@ -39,12 +39,27 @@ class SalesFilter:
         ]
 
 
-def default_dates() -> tuple[date, date]:
-    """The last ``DEFAULT_SALES_DAYS`` business dates up to the latest one with sales."""
+@dataclass(frozen=True)
+class DateChoices:
+    """What the date picker offers: from the first business date with sales to a day past the
+    latest (or today), defaulting to the last ``DEFAULT_SALES_DAYS`` dates with sales."""
+
+    earliest: date
+    latest: date
+    default: tuple[date, date]
+
+
+def date_choices() -> DateChoices:
     bounds = fetch("sales_date_bounds")
-    last = bounds["LAST_DATE"].iloc[0] if not bounds.empty else None
-    last_date = date.today() if last is None or pd.isna(last) else pd.Timestamp(last).date()
-    return last_date - timedelta(days=DEFAULT_SALES_DAYS - 1), last_date
+    first, last = bounds["FIRST_DATE"].iloc[0], bounds["LAST_DATE"].iloc[0]
+    today = date.today()
+    if pd.isna(first) or pd.isna(last):
+        return DateChoices(today, today + timedelta(days=1), (today, today))
+    first_date, last_date = pd.Timestamp(first).date(), pd.Timestamp(last).date()
+    default_first = max(first_date, last_date - timedelta(days=DEFAULT_SALES_DAYS - 1))
+    # A store east of the server can already be on tomorrow's business date.
+    latest = max(last_date, today) + timedelta(days=1)
+    return DateChoices(first_date, latest, (default_first, last_date))
 
 
 def sidebar_filter(stores: pd.DataFrame) -> SalesFilter:
@@ -61,9 +76,12 @@ def sidebar_filter(stores: pd.DataFrame) -> SalesFilter:
         city = st.selectbox("City", choices(in_currency["CITY"]), key="sales_city")
         in_city = in_currency if chosen(city) is None else in_currency[in_currency["CITY"] == city]
         store_id = st.selectbox("Store", choices(in_city["STORE_ID"]), key="sales_store")
+        offered = date_choices()
         picked = st.date_input(
             "Business dates",
-            value=default_dates(),
+            value=offered.default,
+            min_value=offered.earliest,
+            max_value=offered.latest,
             key="sales_dates",
             help="Store-local business dates (each store's own time zone).",
         )

@@ -1,0 +1,88 @@
+"""Seed a local warehouse the way production fills Snowflake: pos.v1 records from the producer,
+through the real transform handler inside the local Firehose worker, into Bronze, then the tasks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lambdas.transform.handler import lambda_handler
+from local.firehose.checkpoint import CheckpointStore
+from local.firehose.error_output import ErrorOutput
+from local.firehose.event import DeliveryStream, SourceRecord
+from local.firehose.invoke import TransformInvoker
+from local.firehose.worker import FirehoseWorker
+from local.warehouse import LocalWarehouse
+from producer.generator import GeneratorOptions, SaleGenerator
+
+REPO = Path(__file__).resolve().parents[2]
+SNOWFLAKE_DIR = REPO / "snowflake"
+STREAM_NAME = "pos-sales"
+STREAM_ARN = f"arn:aws:kinesis:us-east-1:000000000000:stream/{STREAM_NAME}"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:000000000000:function:pos-transform"
+DELIVERY = DeliveryStream(
+    name="pos-to-snowflake",
+    arn="arn:aws:firehose:us-east-1:000000000000:deliverystream/pos-to-snowflake",
+    source_stream_arn=STREAM_ARN,
+    region="us-east-1",
+    lambda_arn=FUNCTION_ARN,
+)
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    records: int
+    base_time: datetime
+    seed: int = 7
+    bad_rate: float = 0.0
+    duplicate_rate: float = 0.0
+    seconds_between_sales: float = 60.0
+
+
+def create_warehouse(db_dir: Path) -> LocalWarehouse:
+    warehouse = LocalWarehouse(db_dir)
+    warehouse.apply_migrations(SNOWFLAKE_DIR)
+    return warehouse
+
+
+def deliver(warehouse: LocalWarehouse, work_dir: Path, plan: SeedPlan) -> int:
+    """Produce ``plan.records`` records and deliver them to Bronze; returns Bronze rows added."""
+    generator = SaleGenerator(
+        GeneratorOptions(
+            seed=plan.seed,
+            base_time=plan.base_time,
+            bad_rate=plan.bad_rate,
+            duplicate_rate=plan.duplicate_rate,
+            seconds_between_sales=plan.seconds_between_sales,
+        )
+    )
+    # Sale n happens at most (n + 1) spacings after base_time and reaches Kinesis 2 s later;
+    # bad records and resends do not advance the sale clock, so arrival never precedes the sale.
+    base_ms = int(plan.base_time.timestamp() * 1000)
+    spacing_ms = int(plan.seconds_between_sales * 1000)
+    batch = [
+        SourceRecord(
+            stream_arn=STREAM_ARN,
+            shard_id="shardId-000000000000",
+            sequence_number=str(49_000_000_000_000_000_000 + position),
+            subsequence_number=0,
+            partition_key=produced.partition_key,
+            data=produced.data,
+            arrival_ms=base_ms + (position + 1) * spacing_ms + 2000,
+        )
+        for position, produced in enumerate(itertools.islice(generator, plan.records))
+    ]
+    worker = FirehoseWorker(
+        client=None,  # type: ignore[arg-type]  # deliver() never reads Kinesis
+        source_stream_name=STREAM_NAME,
+        delivery_stream=DELIVERY,
+        sink=warehouse,
+        error_output=ErrorOutput(work_dir / "firehose-errors", DELIVERY.name, FUNCTION_ARN),
+        checkpoints=CheckpointStore(work_dir / "checkpoints"),
+        invoker=TransformInvoker(lambda_handler, FUNCTION_ARN),
+    )
+    worker.deliver(batch)
+    return worker.stats.bronze_rows
