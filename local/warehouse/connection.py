@@ -140,12 +140,18 @@ class RunnerCursor(FakeSnowflakeCursor):
         leading = without_leading_comments(command)[:20].upper()
         ends_transaction = leading.startswith(("COMMIT", "ROLLBACK"))
         try:
-            super().execute(command, params, *args, **kwargs)
-            for stream_range in self._consumed.values():
-                streams.advance(self._duck_conn, stream_range)
-            if connection.runner_transaction:
-                self._duck_conn.commit()
-                connection.end_transaction()
+            try:
+                super().execute(command, params, *args, **kwargs)
+                for stream_range in self._consumed.values():
+                    streams.advance(self._duck_conn, stream_range)
+                if connection.runner_transaction:
+                    self._duck_conn.commit()
+                    connection.end_transaction()
+            except duckdb.Error as error:
+                # fakesnow passes some DuckDB errors through (constraints, conflicts); callers
+                # and procedure handlers expect the connector's error type, as from Snowflake.
+                message = str(error).split("\n")[0]
+                raise ProgrammingError(msg=message, errno=100000, sqlstate="22000") from error
         except BaseException:
             if connection.runner_transaction:
                 self._duck_conn.rollback()

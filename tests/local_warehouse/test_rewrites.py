@@ -1,0 +1,144 @@
+"""Each named rewrite and classifier on its own, on the expressions fakesnow hands over."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from local.warehouse import merge, noops, scripting, streams
+from local.warehouse.objects import ObjectName
+from local.warehouse.registry import StreamDefinition
+from local.warehouse.sql_text import replace_binds
+
+STREAM = StreamDefinition(
+    ObjectName("DB", "BRONZE", "RAW_STREAM"), ObjectName("DB", "BRONZE", "RAW"), append_only=True
+)
+
+
+def _lookup(table: exp.Table) -> StreamDefinition | None:
+    return STREAM if table.name == "RAW_STREAM" else None
+
+
+def test_stream_read_becomes_rowid_range_with_metadata_columns() -> None:
+    expression = sqlglot.parse_one("SELECT s.A FROM DB.BRONZE.RAW_STREAM AS s", read="duckdb")
+    ranges = {STREAM.name: streams.StreamRange(STREAM, offset=4, high_water_mark=9)}
+    sql = streams.stream_reads_as_rowid_ranges(expression, _lookup, ranges).sql(dialect="duckdb")
+    assert "FROM DB.BRONZE.RAW AS _stream_source" in sql
+    assert "_stream_source.rowid > 4 AND _stream_source.rowid <= 9" in sql
+    assert '"METADATA$ACTION"' in sql and '"METADATA$ISUPDATE"' in sql
+    assert sql.endswith(") AS s")
+
+
+def test_unaliased_stream_read_keeps_the_stream_name_for_column_references() -> None:
+    expression = sqlglot.parse_one("SELECT RAW_STREAM.A FROM BRONZE.RAW_STREAM", read="duckdb")
+    ranges = {STREAM.name: streams.StreamRange(STREAM, 0, 1)}
+    sql = streams.stream_reads_as_rowid_ranges(expression, _lookup, ranges).sql(dialect="duckdb")
+    assert sql.endswith(") AS RAW_STREAM")
+
+
+def test_stream_has_data_becomes_a_boolean_literal() -> None:
+    asked: list[str] = []
+
+    def has_data(name: str) -> bool:
+        asked.append(name)
+        return name == "BRONZE.RAW_STREAM"
+
+    expression = sqlglot.parse_one(
+        "SELECT SYSTEM$STREAM_HAS_DATA('BRONZE.RAW_STREAM'), SYSTEM$STREAM_HAS_DATA('X.Y')",
+        read="snowflake",
+    )
+    sql = streams.stream_has_data_as_literal(expression, has_data).sql(dialect="duckdb")
+    assert sql == "SELECT TRUE, FALSE"
+    assert asked == ["BRONZE.RAW_STREAM", "X.Y"]
+
+
+def test_only_dml_and_ctas_consume_a_stream() -> None:
+    def consumes(sql: str) -> bool:
+        return streams.consumes(sqlglot.parse_one(sql, read="snowflake"))
+
+    assert consumes("INSERT INTO t SELECT * FROM s")
+    assert consumes(
+        "MERGE INTO t USING s ON t.a = s.a WHEN NOT MATCHED THEN INSERT (a) VALUES (s.a)"
+    )
+    assert consumes("CREATE TABLE t AS SELECT * FROM s")
+    assert not consumes("SELECT * FROM s")
+    assert not consumes("CREATE TABLE t (a INT)")
+
+
+def test_merge_update_set_unqualified_drops_only_the_target_qualifier() -> None:
+    statement = sqlglot.parse_one(
+        "MERGE INTO t AS tgt USING s AS src ON tgt.k = src.k "
+        "WHEN MATCHED THEN UPDATE SET tgt.v = tgt.v + src.v",
+        read="snowflake",
+    )
+    assert isinstance(statement, exp.Merge)
+    sql = merge.merge_update_set_unqualified(statement).sql(dialect="duckdb")
+    assert "UPDATE SET v = tgt.v + src.v" in sql
+
+
+def test_merge_returning_action_and_snowflake_result_columns() -> None:
+    statement = sqlglot.parse_one(
+        "MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v "
+        "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v)",
+        read="snowflake",
+    )
+    assert isinstance(statement, exp.Merge)
+    assert (
+        merge.merge_returning_action(statement)
+        .sql(dialect="duckdb")
+        .endswith("RETURNING merge_action")
+    )
+    columns = merge.result_columns(statement, ["INSERT", "UPDATE", "INSERT"])
+    assert columns == [("number of rows inserted", 2), ("number of rows updated", 1)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule"),
+    [
+        ("CREATE ROLE IF NOT EXISTS POS_INGEST", "create_role"),
+        ("CREATE OR REPLACE WAREHOUSE POS_WH WITH WAREHOUSE_SIZE = 'XSMALL'", "create_warehouse"),
+        ("GRANT USAGE ON DATABASE POS_DB TO ROLE POS_INGEST", "grant"),
+        ("REVOKE USAGE ON DATABASE POS_DB FROM ROLE POS_INGEST", "revoke"),
+        ("ALTER USER POS_FIREHOSE SET DEFAULT_ROLE = POS_INGEST", "alter_user"),
+        ("-- comment\nUSE ROLE POS_TRANSFORM", "use_role"),
+        ("USE WAREHOUSE POS_WH", "use_warehouse"),
+        ("ALTER SESSION SET TIMEZONE = 'UTC'", "alter_account_or_session_parameters"),
+        ("ALTER TABLE POS_DB.BRONZE.T SET CHANGE_TRACKING = TRUE", "alter_object_parameters"),
+        ("ALTER TABLE T ADD COLUMN X INT", None),
+        ("ALTER TABLE T ALTER COLUMN X SET DATA TYPE VARCHAR", None),
+        ("CREATE TABLE ROLES (A INT)", None),
+        ("USE SCHEMA POS_DB.SILVER", None),
+    ],
+)
+def test_noop_rules(sql: str, rule: str | None) -> None:
+    assert noops.noop_rule(sql) == rule
+
+
+def test_binds_skip_variant_paths_casts_strings_and_qualified_names() -> None:
+    sql, names = replace_binds(
+        "SELECT v:a::STRING, v[0]:b, ':x', t.run_id, :run_id, f(:n) FROM s WHERE k = :run_id",
+        lambda name: "?",
+    )
+    assert sql == "SELECT v:a::STRING, v[0]:b, ':x', t.run_id, ?, f(?) FROM s WHERE k = ?"
+    assert names == ["RUN_ID", "N", "RUN_ID"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "IF (x > 1) THEN RETURN 1; END IF",
+        "FOR r IN c DO RETURN 1; END FOR",
+        "LET c CURSOR FOR SELECT 1",
+        "EXECUTE IMMEDIATE 'SELECT 1'",
+    ],
+)
+def test_constructs_outside_the_subset_are_refused(statement: str) -> None:
+    with pytest.raises(scripting.UnsupportedConstructError):
+        scripting.parse_block(f"BEGIN {statement}; END")
+
+
+def test_undeclared_bind_is_refused_when_the_procedure_is_created() -> None:
+    block = scripting.parse_block("DECLARE a NUMBER; BEGIN INSERT INTO t SELECT :b; END")
+    with pytest.raises(scripting.UnsupportedConstructError, match="B"):
+        scripting.check_binds(block, set())
