@@ -83,9 +83,18 @@ def account_and_host(account: str) -> tuple[str, str]:
 
 
 def connect(
-    *, account: str, key_pair: KeyPair, role: str, warehouse: str | None, database: str
+    *,
+    account: str,
+    key_pair: KeyPair,
+    role: str,
+    warehouse: str | None,
+    database: str,
+    application: str = APPLICATION,
 ) -> Any:
-    """Open a session as ``key_pair.user`` with ``role``; autocommit, as schemachange runs."""
+    """Open a session as ``key_pair.user`` with ``role``; autocommit, as schemachange runs.
+
+    ``application`` names the caller in Snowflake's query history (also the session's query tag).
+    """
     identifier, host = account_and_host(account)
     return snowflake.connector.connect(
         account=identifier,
@@ -97,7 +106,7 @@ def connect(
         role=validate_identifier("role", role),
         warehouse=validate_identifier("warehouse", warehouse) if warehouse else None,
         database=validate_identifier("database", database),
-        application=APPLICATION,
+        application=application,
         login_timeout=LOGIN_TIMEOUT_SECONDS,
-        session_parameters={"QUERY_TAG": APPLICATION},
+        session_parameters={"QUERY_TAG": application},
     )

@@ -61,6 +61,8 @@ class SqlVariables:
     firehose_user: str = "POS_FIREHOSE"
     # Empty means serverless tasks; otherwise the warehouse the tasks run on.
     task_warehouse: str = field(default="POS_WH")
+    # Read-only role of the Snowflake health monitor (snowflake/R__ops_monitor_role.sql).
+    monitor_role: str = "POS_MONITOR"
 
     def __post_init__(self) -> None:
         for name, value in self.as_dict().items():
@@ -77,6 +79,7 @@ class SqlVariables:
             "dashboard_role": self.dashboard_role,
             "firehose_user": self.firehose_user,
             "task_warehouse": self.task_warehouse,
+            "monitor_role": self.monitor_role,
         }
 
     @classmethod

@@ -1,0 +1,45 @@
+"""The Snowflake hops the monitor watches: each task, the procedure it calls, the stream it drains.
+
+These names are a contract with ``snowflake/R__task_*.sql`` (a test reads the task scripts and
+checks every hop against their ``WHEN SYSTEM$STREAM_HAS_DATA`` and ``CALL``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One task: names are schema-qualified, without the database (it comes from SqlVariables)."""
+
+    task: str
+    procedure: str
+    stream: str
+    # The sql/ file that counts the stream's waiting rows and finds the oldest one's arrival.
+    backlog_query: str
+
+
+HOPS: tuple[Hop, ...] = (
+    Hop(
+        task="SILVER.PROCESS_RAW_POS_TASK",
+        procedure="SILVER.PROCESS_RAW_POS",
+        stream="BRONZE.JSON_RAW_DATA_STREAM",
+        backlog_query="backlog_bronze_raw",
+    ),
+    Hop(
+        task="SILVER.UPDATE_INVENTORY_TASK",
+        procedure="SILVER.UPDATE_INVENTORY",
+        stream="SILVER.PROCESSED_FOR_INVENTORY_STREAM",
+        backlog_query="backlog_processed_for_inventory",
+    ),
+    Hop(
+        task="GOLD.UPDATE_DAILY_SUMMARY_TASK",
+        procedure="GOLD.UPDATE_DAILY_SUMMARY",
+        stream="SILVER.PROCESSED_FOR_GOLD_STREAM",
+        backlog_query="backlog_processed_for_gold",
+    ),
+)
+
+# The procedure whose run-log rows say how many records were accepted and rejected.
+INTAKE_PROCEDURE = "SILVER.PROCESS_RAW_POS"

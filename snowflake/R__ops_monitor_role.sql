@@ -1,0 +1,46 @@
+-- The Snowflake health monitor's read-only role (lambdas/snowflake_monitor): the run log, the
+-- rejected records, MONITOR on the tasks (INFORMATION_SCHEMA.TASK_HISTORY shows a task's runs only
+-- to a role with MONITOR, OPERATE or OWNERSHIP on it) and SELECT on the streams it counts (a SELECT
+-- never consumes a stream; querying one needs SELECT on its source table too). No INSERT, UPDATE,
+-- DELETE or OPERATE anywhere. Every statement is idempotent, so the script can be re-applied.
+-- The admin bootstrap grants this role to the monitor's service user (docs/operations.md).
+CREATE ROLE IF NOT EXISTS {{ monitor_role }}
+COMMENT = 'Read-only health monitor: run log, task history, stream backlog, rejects';
+
+GRANT USAGE ON DATABASE {{ database }} TO ROLE {{ monitor_role }};
+
+GRANT USAGE ON WAREHOUSE {{ warehouse }} TO ROLE {{ monitor_role }};
+
+GRANT USAGE ON SCHEMA {{ database }}.BRONZE TO ROLE {{ monitor_role }};
+
+GRANT USAGE ON SCHEMA {{ database }}.SILVER TO ROLE {{ monitor_role }};
+
+GRANT USAGE ON SCHEMA {{ database }}.GOLD TO ROLE {{ monitor_role }};
+
+GRANT USAGE ON SCHEMA {{ database }}.OPS TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.OPS.PIPELINE_RUN_LOG TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.RETAIL_POS_REJECTED TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.BRONZE.JSON_RAW_DATA TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.RETAIL_POS_PROCESSED TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON STREAM {{ database }}.SILVER.PROCESSED_FOR_INVENTORY_STREAM
+TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON STREAM {{ database }}.SILVER.PROCESSED_FOR_GOLD_STREAM TO ROLE {{ monitor_role }};
+
+-- The tasks are re-created (CREATE OR REPLACE) whenever their script changes, which drops grants
+-- on them: the FUTURE grants give every re-created task MONITOR again, the ALL grants cover the
+-- tasks that exist now.
+GRANT MONITOR ON FUTURE TASKS IN SCHEMA {{ database }}.SILVER TO ROLE {{ monitor_role }};
+
+GRANT MONITOR ON FUTURE TASKS IN SCHEMA {{ database }}.GOLD TO ROLE {{ monitor_role }};
+
+GRANT MONITOR ON ALL TASKS IN SCHEMA {{ database }}.SILVER TO ROLE {{ monitor_role }};
+
+GRANT MONITOR ON ALL TASKS IN SCHEMA {{ database }}.GOLD TO ROLE {{ monitor_role }};
