@@ -2,7 +2,8 @@
 -- Transaction-level amounts (TOTAL_AMOUNT, REFUND_AMOUNT) are repeated on each line of a
 -- transaction, so they are counted once, on LINE_NUMBER = 1. A whole transaction always arrives in
 -- one stream delta (it is inserted by one statement), and late events simply add to the row of
--- their own (earlier) business date.
+-- their own (earlier) business date. AVG_BASKET divides through NUMBER(38, 6) so that half-cent
+-- results round the same way on every engine.
 CREATE OR REPLACE PROCEDURE {{ database }}.GOLD.UPDATE_DAILY_SUMMARY()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -59,7 +60,7 @@ BEGIN
             IFF(
                 tgt.TRANSACTIONS + src.TRANSACTIONS = 0,
                 0,
-                (tgt.GROSS_SALES + src.GROSS_SALES) / (tgt.TRANSACTIONS + src.TRANSACTIONS)
+                ((tgt.GROSS_SALES + src.GROSS_SALES) / (tgt.TRANSACTIONS + src.TRANSACTIONS))::NUMBER(38, 6)
             ),
             2
         ),
@@ -70,7 +71,7 @@ BEGIN
     ) VALUES (
         src.BUSINESS_DATE, src.STORE_ID, src.CURRENCY, src.GROSS_SALES, src.REFUNDS, src.NET_SALES,
         src.TRANSACTIONS, src.UNITS, src.CANCELED_LINES,
-        ROUND(IFF(src.TRANSACTIONS = 0, 0, src.GROSS_SALES / src.TRANSACTIONS), 2), src.LAST_UPDATED
+        ROUND(IFF(src.TRANSACTIONS = 0, 0, (src.GROSS_SALES / src.TRANSACTIONS)::NUMBER(38, 6)), 2), src.LAST_UPDATED
     );
 
     INSERT INTO {{ database }}.OPS.PIPELINE_RUN_LOG (

@@ -329,7 +329,7 @@ BEGIN
         work.RECORD_SEQ,
         'TOTAL_MISMATCH' AS RULE_ID,
         'total_amount ' || TO_VARCHAR(work.TOTAL_AMOUNT) || ' <> sum of non-canceled lines '
-        || TO_VARCHAR(ROUND(line_sum.LINES_TOTAL, 2)) AS DETAIL
+        || TO_VARCHAR(line_sum.LINES_TOTAL::NUMBER(38, 2)) AS DETAIL
     FROM {{ database }}.SILVER.PROCESS_RAW_POS_WORK_RECORD AS work
     INNER JOIN (
         SELECT
