@@ -1,0 +1,56 @@
+"""One synthesized app per test session (jsii start-up and synth are the slow part)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from stacks.application import build_app
+from stacks.pipeline import PosPipelineStack
+from stacks.requirements import REPO_ROOT
+
+ACCOUNT_URL = "https://myorg-pos.snowflakecomputing.com"
+FIREHOSE_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pos/firehose-AbCdEf"
+MIGRATIONS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pos/deploy-GhIjKl"
+SETTINGS = {
+    "snowflake_account_url": ACCOUNT_URL,
+    "firehose_secret_arn": FIREHOSE_SECRET,
+    "migrations_secret_arn": MIGRATIONS_SECRET,
+    "alarm_email": "data-oncall@example.com",
+}
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    stack: PosPipelineStack
+    template: Template
+    outdir: Path
+
+    @property
+    def template_json(self) -> dict[str, Any]:
+        return dict(self.template.to_json())
+
+    def resources(self, resource_type: str) -> dict[str, Any]:
+        return dict(self.template.find_resources(resource_type))
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    context.update(SETTINGS)
+    # Skip pip bundling: the assets are checked by the slow bundling test.
+    context["aws:cdk:bundling-stacks"] = []
+    # What the CDK CLI turns on by default (sam local relies on both).
+    context["aws:cdk:enable-path-metadata"] = True
+    context["aws:cdk:enable-asset-metadata"] = True
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = cdk.App(context=context, outdir=str(outdir))
+    stack = build_app(app)
+    app.synth()
+    return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
