@@ -63,12 +63,15 @@ class PipelineConfig(BaseModel):
     transform_role: Identifier = "POS_TRANSFORM"
     dashboard_role: Identifier = "POS_DASHBOARD"
     firehose_user: Identifier = "POS_FIREHOSE"
+    monitor_role: Identifier = "POS_MONITOR"
     # Role the migrations custom resource (and the CLI) uses to apply snowflake/.
     deploy_role: Identifier = "POS_DEPLOY"
 
     # Key-pair secrets, JSON {"user", "private_key", "key_passphrase"?}: one per service user.
     firehose_secret_arn: str
     migrations_secret_arn: str
+    # The health monitor's service user; unset = no Snowflake monitor (synth warns).
+    monitor_secret_arn: str | None = None
     # Only when the secrets are encrypted with a customer-managed key.
     secrets_kms_key_arn: str | None = None
     snowflake_private_link_vpce_id: str | None = None
@@ -113,6 +116,7 @@ class PipelineConfig(BaseModel):
         "transform_role",
         "dashboard_role",
         "firehose_user",
+        "monitor_role",
         "deploy_role",
     )
     @classmethod
@@ -125,10 +129,10 @@ class PipelineConfig(BaseModel):
         # Empty means serverless tasks.
         return "" if value == "" else validate_identifier("task_warehouse", value.upper())
 
-    @field_validator("firehose_secret_arn", "migrations_secret_arn")
+    @field_validator("firehose_secret_arn", "migrations_secret_arn", "monitor_secret_arn")
     @classmethod
-    def _secret_arn(cls, value: str) -> str:
-        if not SECRET_ARN.fullmatch(value):
+    def _secret_arn(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_ARN.fullmatch(value):
             raise ValueError(
                 "must be the complete secret ARN, ending in the 6-character suffix "
                 "(arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf)"
@@ -169,15 +173,8 @@ class PipelineConfig(BaseModel):
 
     @property
     def sql_variables(self) -> SqlVariables:
-        return SqlVariables(
-            database=self.database,
-            warehouse=self.warehouse,
-            ingest_role=self.ingest_role,
-            transform_role=self.transform_role,
-            dashboard_role=self.dashboard_role,
-            firehose_user=self.firehose_user,
-            task_warehouse=self.task_warehouse,
-        )
+        """The scripts' variables; every one of them is a setting of the same name here."""
+        return SqlVariables(**{name: getattr(self, name) for name in SqlVariables().as_dict()})
 
 
 def _lookup(name: str, context: dict[str, Any]) -> Any:

@@ -69,7 +69,7 @@ class SnowflakeDelivery(Construct):
             ),
         )
         # The role's policy must exist before Firehose starts reading with it.
-        self.delivery_stream.node.add_dependency(self.role)
+        self.delivery_stream.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
         acknowledge(
             self.delivery_stream,
             "AwsSolutions-KDF1",
