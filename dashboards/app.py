@@ -17,7 +17,12 @@ pages = [
     st.Page(
         VIEWS / "daily_sales.py", title="Daily sales", icon=":material/point_of_sale:", default=True
     ),
-    st.Page(VIEWS / "inventory.py", title="Inventory", icon=":material/inventory_2:"),
+    st.Page(
+        VIEWS / "inventory.py",
+        title="Inventory",
+        icon=":material/inventory_2:",
+        url_path="inventory",
+    ),
     st.Page(VIEWS / "pipeline_health.py", title="Pipeline health", icon=":material/monitor_heart:"),
 ]
 st.navigation(pages).run()

@@ -60,6 +60,7 @@ def streamlit_command(secrets: Path, port: int, headless: bool) -> list[str]:
         f"--server.port={port}",
         f"--server.headless={str(headless).lower()}",
         "--browser.gatherUsageStats=false",
+        "--client.toolbarMode=viewer",
         f"--secrets.files={secrets.resolve()}",
     ]
 

@@ -65,7 +65,9 @@ def date_choices() -> DateChoices:
 def sidebar_filter(stores: pd.DataFrame) -> SalesFilter:
     with st.sidebar:
         st.header("Filters")
-        currencies = sorted(stores["CURRENCY"].unique())
+        # The currency with the most stores first: the default view covers most of the chain.
+        store_counts = stores.groupby("CURRENCY")["STORE_ID"].count()
+        currencies = sorted(store_counts.index, key=lambda code: (-store_counts[code], code))
         currency = st.selectbox(
             "Currency",
             currencies,
@@ -104,15 +106,15 @@ def headline(kpis: pd.Series, currency: str) -> None:
 
 
 def trend_chart(trend: pd.DataFrame, currency: str) -> alt.Chart:
-    trend = trend.assign(BUSINESS_DATE=pd.to_datetime(trend["BUSINESS_DATE"]))
+    trend = trend.assign(DAY=pd.to_datetime(trend["BUSINESS_DATE"]).dt.strftime("%Y-%m-%d"))
     return (
         alt.Chart(trend)
-        .mark_line(point=True)
+        .mark_bar()
         .encode(
-            x=alt.X("BUSINESS_DATE:T", title="Business date"),
+            x=alt.X("DAY:O", title="Business date", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("NET_SALES:Q", title=f"Net sales ({currency})"),
             tooltip=[
-                alt.Tooltip("BUSINESS_DATE:T", title="Date"),
+                alt.Tooltip("DAY:O", title="Date"),
                 alt.Tooltip("NET_SALES:Q", title="Net sales", format=",.2f"),
                 alt.Tooltip("TRANSACTIONS:Q", title="Transactions"),
                 alt.Tooltip("UNITS:Q", title="Units"),

@@ -8,19 +8,22 @@ time: the fixtures are module-scoped and each test module uses one warehouse.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import snowflake.connector
 import streamlit as st
 from streamlit.runtime.secrets import secrets_singleton
 from streamlit.testing.v1 import AppTest
 
 from dashboards.local import local_connection
 from local.warehouse import LocalWarehouse
-from tests.dashboards.seeding import SeedPlan, create_warehouse, deliver
+from tests.dashboards.seeding import SeedPlan, bulk_sale, create_warehouse, deliver
 
 VIEWS = Path(__file__).resolve().parents[2] / "dashboards" / "views"
 # About 350 sales five minutes apart: 29 hours ending about now, so every store's time zone sees
@@ -53,11 +56,30 @@ class ServedWarehouse:
             connection.close()
 
 
+def with_bulk_sale(warehouse: LocalWarehouse, plan: SeedPlan) -> SeedPlan:
+    """Add one sale that leaves P002 at S001 one unit below its reorder point (from the seed)."""
+    connection = warehouse.connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(
+            "SELECT LIST_PRICE, INITIAL_STOCK, REORDER_POINT FROM SILVER.DIM_PRODUCT"
+            " WHERE PRODUCT_ID = 'P002'"
+        )
+        price, initial_stock, reorder_point = cursor.fetchone()
+    finally:
+        connection.close()
+    # Generated sales may also sell P002 at S001; those only push it further down.
+    quantity = int(initial_stock) - int(reorder_point) + 1
+    at = plan.base_time.astimezone(ZoneInfo("America/New_York")) + timedelta(minutes=1)
+    sale = bulk_sale("S001", "New York", "P002", Decimal(price), quantity, at)
+    return replace(plan, extra_records=(*plan.extra_records, sale))
+
+
 @pytest.fixture(scope="module")
 def seeded_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedWarehouse]:
     work_dir = tmp_path_factory.mktemp("seeded")
     warehouse = create_warehouse(work_dir / "warehouse")
-    deliver(warehouse, work_dir, SEED_PLAN)
+    deliver(warehouse, work_dir, with_bulk_sale(warehouse, SEED_PLAN))
     warehouse.run_until_idle()
     host, port = warehouse.serve()
     yield ServedWarehouse(warehouse, host, port, work_dir)
@@ -71,6 +93,15 @@ def empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served
     host, port = warehouse.serve()
     yield ServedWarehouse(warehouse, host, port, work_dir)
     warehouse.close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_connector_paramstyle() -> Iterator[None]:
+    """st.connection("snowflake") sets the connector's process-wide paramstyle to qmark; the
+    local warehouse's migration code binds pyformat. Restore it so test order does not matter."""
+    saved = snowflake.connector.paramstyle
+    yield
+    snowflake.connector.paramstyle = saved
 
 
 def point_dashboards_at(served: ServedWarehouse) -> None:

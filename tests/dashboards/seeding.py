@@ -5,8 +5,10 @@ through the real transform handler inside the local Firehose worker, into Bronze
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from lambdas.transform.handler import lambda_handler
@@ -17,6 +19,7 @@ from local.firehose.invoke import TransformInvoker
 from local.firehose.worker import FirehoseWorker
 from local.warehouse import LocalWarehouse
 from producer.generator import GeneratorOptions, SaleGenerator
+from producer.records import ProducedRecord
 
 REPO = Path(__file__).resolve().parents[2]
 SNOWFLAKE_DIR = REPO / "snowflake"
@@ -40,6 +43,35 @@ class SeedPlan:
     bad_rate: float = 0.0
     duplicate_rate: float = 0.0
     seconds_between_sales: float = 60.0
+    # Hand-written pos.v1 records delivered after the generated ones (e.g. a bulk sale).
+    extra_records: tuple[bytes, ...] = ()
+
+
+def bulk_sale(
+    store_id: str, city: str, product_id: str, price: Decimal, quantity: int, at: datetime
+) -> bytes:
+    """One valid pos.v1 sale of ``quantity`` units: drives a product down to its reorder point."""
+    total = price * quantity
+    sale = {
+        "store_id": store_id,
+        "city": city,
+        "transaction_id": f"bulk-{store_id}-{product_id}-{int(at.timestamp())}",
+        "timestamp": at.isoformat(timespec="milliseconds"),
+        "items": [
+            {
+                "product_id": product_id,
+                "price": float(price),
+                "quantity": quantity,
+                "canceled": False,
+            }
+        ],
+        "total_amount": float(total),
+        "payment_method": "credit_card",
+        "refund": None,
+        "cancel_item": None,
+        "schema_version": "pos.v1",
+    }
+    return json.dumps(sale).encode()
 
 
 def create_warehouse(db_dir: Path) -> LocalWarehouse:
@@ -73,7 +105,12 @@ def deliver(warehouse: LocalWarehouse, work_dir: Path, plan: SeedPlan) -> int:
             data=produced.data,
             arrival_ms=base_ms + (position + 1) * spacing_ms + 2000,
         )
-        for position, produced in enumerate(itertools.islice(generator, plan.records))
+        for position, produced in enumerate(
+            itertools.chain(
+                itertools.islice(generator, plan.records),
+                (ProducedRecord.from_bytes(data) for data in plan.extra_records),
+            )
+        )
     ]
     worker = FirehoseWorker(
         client=None,  # type: ignore[arg-type]  # deliver() never reads Kinesis

@@ -16,6 +16,8 @@ from tests.dashboards.expected import (
     top_products,
 )
 
+pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
+
 
 @pytest.fixture(scope="module")
 def silver_lines(seeded_warehouse: ServedWarehouse) -> list[dict[str, object]]:

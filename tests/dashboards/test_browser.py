@@ -1,0 +1,124 @@
+"""The real app in a real browser: ``python -m dashboards.local`` serves a seeded warehouse and
+runs Streamlit; headless Chromium opens each page, waits for its figures and charts, checks that
+no exception box is shown, and saves a screenshot to docs/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from tests.dashboards.cdp import Browser
+from tests.dashboards.conftest import SEED_PLAN, with_bulk_sale
+from tests.dashboards.seeding import REPO, create_warehouse, deliver
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("chromium") is None,
+        reason="chromium is not installed (apt-get install -y chromium)",
+    ),
+]
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+PAGES = {
+    # url path (the default page is served at the root): texts shown once its data has loaded
+    "daily_sales": ("Net sales", "Average basket", "Trend by business date", "Top 10 products"),
+    "inventory": (
+        "At or below reorder point",
+        "Stock by store and product",
+        "Lowest days of cover",
+    ),
+    "pipeline_health": ("Rows waiting in each stream", "Recent runs", "Event to Gold latency"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the dashboards exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer")
+
+
+@pytest.fixture(scope="module")
+def dashboards_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work_dir = tmp_path_factory.mktemp("browser")
+    warehouse = create_warehouse(work_dir / "warehouse")
+    deliver(warehouse, work_dir, with_bulk_sale(warehouse, SEED_PLAN))
+    warehouse.run_until_idle()
+    warehouse.close()  # the dashboards process opens the files next; only one process may
+
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "dashboards.local",
+        "--db-dir",
+        str(work_dir / "warehouse"),
+        "--port",
+        str(port),
+        "--secrets",
+        str(work_dir / "secrets.toml"),
+        "--headless",
+    ]
+    log = (work_dir / "dashboards.log").open("wb")
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    assert chromium is not None
+    opened = Browser(chromium, tmp_path_factory.mktemp("chromium-profile"))
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_with_data_and_no_exception(
+    dashboards_url: str, browser: Browser, page: str
+) -> None:
+    browser.navigate(f"{dashboards_url}/{'' if page == 'daily_sales' else page}")
+    for text in PAGES[page]:
+        browser.wait_for(f"document.body.innerText.includes({text!r})")
+    # Charts are drawn by Vega into canvas or svg elements.
+    browser.wait_for("document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length > 0")
+    browser.wait_for("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout_s=30)
+    assert (
+        browser.evaluate("document.querySelectorAll('[data-testid=\"stException\"]').length") == 0
+    )
+    assert "Traceback" not in browser.evaluate("document.body.innerText")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.screenshot(SCREENSHOTS / f"{page}.png")

@@ -1,0 +1,77 @@
+"""Pipeline health page against a seeded local warehouse: run and reject counts equal the run log
+and the dead-letter table; rows waiting equal the runner's own stream offsets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dashboards.settings import REJECT_SAMPLE_ROWS
+from tests.dashboards.conftest import PageRunner, ServedWarehouse, metrics, rerun
+from tests.dashboards.seeding import SeedPlan, deliver
+
+pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
+
+STREAMS = (
+    "BRONZE.JSON_RAW_DATA_STREAM",
+    "SILVER.PROCESSED_FOR_INVENTORY_STREAM",
+    "SILVER.PROCESSED_FOR_GOLD_STREAM",
+)
+
+
+def backlog_shown(app: object) -> dict[str, int]:
+    table = app.dataframe[0].value  # type: ignore[attr-defined]
+    return {row.STREAM_NAME: int(row.ROWS_WAITING) for row in table.itertuples()}
+
+
+def test_run_and_reject_counts_match_the_warehouse(
+    run_seeded: PageRunner, seeded_warehouse: ServedWarehouse
+) -> None:
+    runs = seeded_warehouse.rows("SELECT STATUS FROM OPS.PIPELINE_RUN_LOG")
+    rejected = seeded_warehouse.rows("SELECT COUNT(*) AS N FROM SILVER.RETAIL_POS_REJECTED")[0]["N"]
+    assert runs and rejected > 0
+    app = run_seeded("pipeline_health")
+    assert metrics(app) == {
+        "Runs, last 24 h": f"{len(runs):,}",
+        "Failed runs": f"{sum(1 for run in runs if run['STATUS'] == 'FAILED'):,}",
+        "Rows waiting in streams": "0",
+        "Rejected records": f"{rejected:,}",
+    }
+    assert not app.error
+
+
+def test_reject_sample_filtered_by_rule_shows_only_that_rule(
+    run_seeded: PageRunner, seeded_warehouse: ServedWarehouse
+) -> None:
+    rule_hits = seeded_warehouse.rows(
+        "SELECT f.VALUE:rule_id::STRING AS RULE_ID, COUNT(*) AS N"
+        " FROM SILVER.RETAIL_POS_REJECTED AS r, LATERAL FLATTEN(input => r.FAILED_RULES) AS f"
+        " GROUP BY 1 ORDER BY 2 DESC, 1"
+    )
+    rule_id, hits = rule_hits[0]["RULE_ID"], int(rule_hits[0]["N"])
+    app = run_seeded("pipeline_health")
+    app.selectbox(key="health_rule").set_value(rule_id)
+    rerun(app)
+    sample = next(frame.value for frame in app.dataframe if "FAILED_RULES" in frame.value.columns)
+    assert len(sample) == min(hits, REJECT_SAMPLE_ROWS)
+    assert all(
+        f'"rule_id":"{rule_id}"' in rules.replace(" ", "") for rules in sample["FAILED_RULES"]
+    )
+
+
+def test_rows_waiting_equal_the_stream_offsets_until_the_tasks_run(
+    run_seeded: PageRunner, seeded_warehouse: ServedWarehouse
+) -> None:
+    plan = SeedPlan(records=25, base_time=datetime.now(UTC) - timedelta(hours=1), seed=99)
+    delivered = deliver(seeded_warehouse.warehouse, seeded_warehouse.work_dir / "late", plan)
+    assert delivered == 25
+    app = run_seeded("pipeline_health")
+    expected = {name: seeded_warehouse.warehouse.stream_backlog(name) for name in STREAMS}
+    assert expected["BRONZE.JSON_RAW_DATA_STREAM"] == 25
+    assert backlog_shown(app) == expected
+    assert metrics(app)["Rows waiting in streams"] == "25"
+
+    seeded_warehouse.warehouse.run_until_idle()
+    app = run_seeded("pipeline_health")
+    assert backlog_shown(app) == dict.fromkeys(STREAMS, 0)
