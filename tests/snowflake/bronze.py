@@ -24,9 +24,9 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "pos-transform-test")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "RetailPosPipelineTest")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-from lambdas.transform.handler import lambda_handler  # noqa: E402
-from local.firehose.event import DeliveryStream, SourceRecord, build_event, event_record  # noqa: E402
-from local.firehose.invoke import FakeLambdaContext  # noqa: E402
+from lambdas.transform.handler import lambda_handler
+from local.firehose.event import DeliveryStream, SourceRecord, build_event, event_record
+from local.firehose.invoke import FakeLambdaContext
 
 KINESIS_STREAM = "pos-sales"
 STREAM = DeliveryStream(
@@ -55,12 +55,12 @@ def sale(
     **extra: Any,
 ) -> dict[str, Any]:
     """A valid pos.v1 sale; ``items`` are (product_id, price, quantity, canceled)."""
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"product_id": product, "price": Decimal(price), "quantity": qty, "canceled": canceled}
         for product, price, qty, canceled in items
     ]
     computed = sum(
-        (line["price"] * line["quantity"] for line in lines if not line["canceled"]), Decimal(0)
+        (Decimal(price) * qty for _, price, qty, canceled in items if not canceled), Decimal(0)
     )
     return {
         "store_id": store_id,

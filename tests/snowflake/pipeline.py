@@ -37,7 +37,7 @@ class Pipeline:
         try:
             cursor = connection.cursor()
             cursor.execute(sql, params)
-            return list(cursor.fetchall())
+            return [tuple(row) for row in cursor.fetchall()]
         finally:
             connection.close()
 

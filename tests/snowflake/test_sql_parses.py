@@ -76,7 +76,6 @@ def test_lint_clean_with_project_config() -> None:
     problems = []
     for path in SCRIPT_PATHS:
         for violation in sqlfluff.lint(path.read_text(encoding="utf-8"), config=config):
-            problems.append(
-                f"{path.name}:{violation['start_line_no']} {violation['code']} {violation['description']}"
-            )
+            line, code = violation["start_line_no"], violation["code"]
+            problems.append(f"{path.name}:{line} {code} {violation['description']}")
     assert problems == []
