@@ -11,6 +11,9 @@ for status ``not_json`` (its raw form is then preserved instead):
   stdlib's limits, so the envelope, one level deeper, parses everywhere (``json_too_deep``).
 - Unique keys (I-JSON, RFC 7493): Snowflake rejects duplicate keys by default and parsers disagree
   on which value wins, so such a record is not spliced (``duplicate_key``).
+
+``classify`` first tries ``fastpath.proven_valid`` (one parse, cheap proofs of the three checks);
+only when that cannot prove ``valid`` does ``classify_strict`` run every check the slow, exact way.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, Final
 import orjson
 from pydantic import ValidationError
 
+from lambdas.transform.fastpath import proven_valid
 from lambdas.transform.limits import MAX_ERRORS_PER_RECORD, MAX_RECORD_BYTES
 from lambdas.transform.model import POS_SALE_V1
 
@@ -61,7 +65,7 @@ class Verdict:
     errors: list[ErrorEntry]
 
 
-_VALID = Verdict(Status.VALID, [])
+VALID: Final = Verdict(Status.VALID, [])
 _EMPTY = Verdict(Status.EMPTY, [{"loc": "", "type": "empty"}])
 _NOT_OBJECT = Verdict(Status.NOT_OBJECT, [{"loc": "", "type": "object_type"}])
 _TOO_LARGE = Verdict(Status.TOO_LARGE, [{"loc": "", "type": "too_large"}])
@@ -81,6 +85,13 @@ def classify(raw: bytes) -> Verdict:
         return _EMPTY
     if len(raw) > MAX_RECORD_BYTES:
         return _TOO_LARGE
+    if proven_valid(raw):
+        return VALID
+    return classify_strict(raw)
+
+
+def classify_strict(raw: bytes) -> Verdict:
+    """``classify`` without the fast path: every check, exactly (``raw`` non-empty, in size)."""
     try:
         parsed = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -101,7 +112,7 @@ def classify(raw: bytes) -> Verdict:
         return Verdict(Status.INVALID, _error_entries(details))
 
     duplicate = _duplicate_key(raw, parsed)
-    return duplicate if duplicate is not None else _VALID
+    return duplicate if duplicate is not None else VALID
 
 
 def _not_json_verdict(raw: bytes, exc: orjson.JSONDecodeError) -> Verdict:

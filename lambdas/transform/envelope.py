@@ -10,6 +10,10 @@ Kinesis stream source, kinesis {shard, seq, subseq, pk, arrival_ms}.
 
 The payload is spliced in as bytes, never re-serialized: what the POS sent is what Bronze keeps.
 ``classify`` guarantees a spliced payload is a strict JSON object, so the envelope parses too.
+
+``EnvelopeWriter`` serializes the meta fields shared by a whole invocation (schema, transform,
+received_at, and status/errors for valid records) once; per record only ``record_id`` and
+``kinesis`` are serialized. The bytes are the same as one ``orjson.dumps`` of the whole meta.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from lambdas.transform.classify import SPLICED, Verdict
+from lambdas.transform.classify import SPLICED, VALID, Verdict
 from lambdas.transform.model import SCHEMA_NAME
 
 TRANSFORM_VERSION = "1.0.0"
@@ -30,12 +34,14 @@ def kinesis_coordinates(metadata: Mapping[str, Any] | None) -> dict[str, Any] | 
     """Map Firehose's ``kinesisRecordMetadata`` to the envelope's short names (None if absent)."""
     if not metadata:
         return None
+    subseq = metadata.get("subsequenceNumber")
+    arrival_ms = metadata.get("approximateArrivalTimestamp")
     return {
         "shard": metadata.get("shardId"),
         "seq": metadata.get("sequenceNumber"),
-        "subseq": _integer_or_none(metadata.get("subsequenceNumber")),
+        "subseq": subseq if type(subseq) is int else _integer_or_none(subseq),
         "pk": metadata.get("partitionKey"),
-        "arrival_ms": _integer_or_none(metadata.get("approximateArrivalTimestamp")),
+        "arrival_ms": arrival_ms if type(arrival_ms) is int else _integer_or_none(arrival_ms),
     }
 
 
@@ -48,6 +54,49 @@ def _integer_or_none(value: Any) -> int | None:
     return None
 
 
+def _meta_head(status: str, errors: list[dict[str, str]], received_at: str) -> bytes:
+    """``,"meta":{`` + the invocation-wide meta fields + ``,``, ready for the per-record tail."""
+    head = {
+        "schema": SCHEMA_NAME,
+        "status": status,
+        "errors": errors,
+        "transform": TRANSFORM_VERSION,
+        "received_at": received_at,
+    }
+    return b',"meta":' + orjson.dumps(head)[:-1] + b","
+
+
+def _meta_tail(record_id: str, kinesis: dict[str, Any] | None) -> bytes:
+    """``"record_id":..,"kinesis":{..}}}``: the rest of meta, closing meta and the envelope."""
+    tail: dict[str, Any] = {"record_id": record_id}
+    if kinesis is not None:
+        tail["kinesis"] = kinesis
+    return orjson.dumps(tail)[1:] + b"}"
+
+
+class EnvelopeWriter:
+    """Builds the envelopes of one invocation (one ``received_at``)."""
+
+    __slots__ = ("_received_at", "_valid_head")
+
+    def __init__(self, received_at: str) -> None:
+        self._received_at = received_at
+        self._valid_head = _meta_head(VALID.status, VALID.errors, received_at)
+
+    def valid(self, raw: bytes, record_id: str, kinesis: dict[str, Any] | None) -> bytes:
+        """The envelope of a record ``classify`` called valid (its bytes spliced)."""
+        return b'{"payload":' + raw + self._valid_head + _meta_tail(record_id, kinesis)
+
+    def build(
+        self, raw: bytes, verdict: Verdict, record_id: str, kinesis: dict[str, Any] | None
+    ) -> bytes:
+        """The envelope of a record with any verdict."""
+        head = _meta_head(verdict.status, verdict.errors, self._received_at)
+        spliced = verdict.status in SPLICED
+        body = b'{"payload":' + raw if spliced else b'{"raw":' + _raw_field(raw)
+        return body + head + _meta_tail(record_id, kinesis)
+
+
 def build_envelope(
     raw: bytes,
     verdict: Verdict,
@@ -57,20 +106,7 @@ def build_envelope(
     kinesis: dict[str, Any] | None,
 ) -> bytes:
     """Return the envelope for one record as compact UTF-8 JSON bytes."""
-    meta: dict[str, Any] = {
-        "schema": SCHEMA_NAME,
-        "status": verdict.status,
-        "errors": verdict.errors,
-        "transform": TRANSFORM_VERSION,
-        "received_at": received_at,
-        "record_id": record_id,
-    }
-    if kinesis is not None:
-        meta["kinesis"] = kinesis
-    meta_json = orjson.dumps(meta)
-    if verdict.status in SPLICED:
-        return b'{"payload":' + raw + b',"meta":' + meta_json + b"}"
-    return b'{"raw":' + _raw_field(raw) + b',"meta":' + meta_json + b"}"
+    return EnvelopeWriter(received_at).build(raw, verdict, record_id, kinesis)
 
 
 def _raw_field(raw: bytes) -> bytes:
