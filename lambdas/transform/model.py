@@ -8,9 +8,10 @@ The schema is a set of ``TypedDict``s under one module-level ``TypeAdapter``, no
 the transform needs only the verdict (never an instance: the payload is spliced, not rebuilt),
 and skipping model instances makes validation ~35% cheaper per record (bench/bench_transform.py).
 
-Money is ``Decimal``: pydantic reads a JSON number into it through a double (measured: the verdict
-for 17+ significant digits is the double's), a numeric text exactly. The bound is magnitude only (fits Silver's NUMBER(12,2)): the allowed scale depends on the currency (JPY 0,
-KWD 3), which is a Snowflake DQ rule. A money value sent as a numeric string ("12.99") is
+Money is ``Decimal``: pydantic reads a JSON number into it through a double (measured: with 17+
+significant digits the verdict is the double's), a numeric text exactly. The bound is magnitude
+only (fits Silver's NUMBER(12,2)): the allowed scale depends on the currency (JPY 0, KWD 3),
+which is a Snowflake DQ rule. A money value sent as a numeric string ("12.99") is
 accepted because it is exact and Snowflake casts it the same way; any other text is an error
 (``decimal_parsing``).
 """
