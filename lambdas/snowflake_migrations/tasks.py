@@ -50,6 +50,6 @@ def suspend_tasks(connection: Connection, variables: SqlVariables) -> list[str]:
     for task in list_tasks(connection, variables):
         if task.state != "started":
             continue
-        cursor.execute(render(template, variables, {"task": task.qualified_name}))
+        cursor.execute(render(template, variables, {"task": task.qualified_name}).strip())
         suspended.append(task.qualified_name)
     return suspended
