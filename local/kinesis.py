@@ -61,7 +61,12 @@ class LocalKinesis:
         )
 
     def stop(self) -> None:
-        self._server.stop()
+        # moto's backend is global to the process and outlives the server: drop the stream so a
+        # later LocalKinesis in this process (tests, the benchmark) starts clean.
+        try:
+            self.client().delete_stream(StreamName=self.stream_name, EnforceConsumerDeletion=True)
+        finally:
+            self._server.stop()
 
     def __enter__(self) -> LocalKinesis:
         return self.start()

@@ -158,10 +158,12 @@ class FirehoseWorker:
         if not self._readers:
             self.open()
         while not stop.is_set():
-            if self.poll_once() == 0:
-                wait = self.config.poll_interval_s
-                until_due = self.buffer.seconds_until_due()
-                stop.wait(wait if until_due is None else min(wait, until_due))
+            # Like Firehose, read each shard a few times a second, not in a tight loop: Kinesis
+            # allows 5 GetRecords/s per shard, and each call on moto scans the shard.
+            self.poll_once()
+            wait = self.config.poll_interval_s
+            until_due = self.buffer.seconds_until_due()
+            stop.wait(wait if until_due is None else min(wait, until_due))
         if drain_to is not None:
             self.drain(drain_to())
         self.flush()

@@ -92,7 +92,7 @@ def test_invocations_stay_within_the_6_mb_request_limit() -> None:
     assert [r.sequence_number for records, _ in groups for r in records] == [
         str(i) for i in range(20)
     ]
-    for records, entries in groups:
+    for _records, entries in groups:
         size = len(json.dumps(build_event(STREAM, "00000000-0000-0000-0000-000000000000", entries)))
         assert size <= LAMBDA_PAYLOAD_LIMIT_BYTES
 

@@ -1,4 +1,4 @@
-"""The producer's catalog and the Snowflake seed (DIM_STORE, DIM_PRODUCT, DIM_PAYMENT_METHOD) agree."""
+"""The producer's catalog and the seeded DIM_STORE, DIM_PRODUCT, DIM_PAYMENT_METHOD agree."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def test_catalog_matches_seeded_dimensions(tmp_path: Path) -> None:
         )
         stores = [tuple(row) for row in cursor.fetchall()]
         cursor.execute(
-            "SELECT PRODUCT_ID, PRODUCT_NAME, CATEGORY, LIST_PRICE FROM SILVER.DIM_PRODUCT ORDER BY 1"
+            "SELECT PRODUCT_ID, PRODUCT_NAME, CATEGORY, LIST_PRICE"
+            " FROM SILVER.DIM_PRODUCT ORDER BY 1"
         )
         products = [
             (pid, name, category, Decimal(str(price)))

@@ -42,7 +42,7 @@ class FlakyKinesis:
     def put_records(self, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
         self.calls.append([r["Data"] for r in Records])
         out = []
-        for position, entry in enumerate(Records):
+        for position in range(len(Records)):
             if len(self.calls) <= self.flaky_calls and position in self.refuse:
                 out.append(
                     {
