@@ -1,17 +1,26 @@
-"""Operations seam: the alarm topic, and the place the pipeline's alarms and dashboard go.
+"""Operations: the alarm topic, every alarm of the pipeline, the Snowflake monitor and the
+operations dashboard.
 
-The stack hands this construct every resource worth watching (:class:`MonitoredResources`). Today
-it creates the encrypted SNS topic alarms publish to, with the e-mail subscription when
-``alarm_email`` is set; the operations work adds the CloudWatch alarms (Kinesis iterator age,
-Firehose freshness/success, Lambda errors, Snowflake task failures) here, publishing to
-``self.alarm_topic``.
+The stack hands this construct every resource worth watching (:class:`MonitoredResources`).
+Alarms notify the encrypted SNS topic (with the e-mail subscription when ``alarm_email`` is set)
+when they fire and when they recover:
+
+- cdk-monitoring-constructs where it covers the metric (:mod:`stacks.alarms_facade`: Kinesis,
+  Lambda);
+- plain ``cloudwatch.Alarm`` where it does not (:mod:`stacks.alarms_delivery`: Firehose to
+  Snowflake; :mod:`stacks.alarms_quality`: the transform's EMF metrics and the Snowflake
+  monitor's metrics, which need metric math).
+
+Thresholds and their reasons: :mod:`stacks.alarm_thresholds`. Runbook: docs/operations.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kinesisfirehose as firehose
@@ -21,6 +30,15 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+
+from stacks import alarm_thresholds as limits
+from stacks.alarms_common import AlarmTarget
+from stacks.alarms_delivery import DeliveryAlarms
+from stacks.alarms_facade import facade, monitor_function, monitor_stream
+from stacks.alarms_quality import SnowflakeAlarms, TransformQualityAlarms
+from stacks.config import PipelineConfig
+from stacks.dashboard import DashboardSources, OperationsDashboard
+from stacks.snowflake_monitor import SnowflakeMonitor
 
 
 @dataclass(frozen=True)
@@ -39,7 +57,7 @@ class PipelineMonitoring(Construct):
         construct_id: str,
         *,
         resources: MonitoredResources,
-        alarm_email: str | None,
+        config: PipelineConfig,
     ) -> None:
         super().__init__(scope, construct_id)
         self.resources = resources
@@ -60,6 +78,68 @@ class PipelineMonitoring(Construct):
             master_key=self.topic_key,
             enforce_ssl=True,
         )
-        if alarm_email:
-            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        if config.alarm_email:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+
+        target = AlarmTarget(topic=self.alarm_topic, name_prefix=cdk.Stack.of(self).stack_name)
+        delivery_stream_name = resources.delivery_stream.ref
+        self.facade = facade(self, "Facade", target)
+        monitor_stream(self.facade, resources.stream)
+        monitor_function(
+            self.facade, resources.transform_function, "Transform", duration_alarm=True
+        )
+        # Failures are logged by the handler ("Migrations failed", with the statement) and fail
+        # the deployment; the alarm makes them visible to whoever watches the topic.
+        monitor_function(
+            self.facade, resources.migrations_function, "Migrations", duration_alarm=False
+        )
+        self.delivery_alarms = DeliveryAlarms(
+            self, "Delivery", delivery_stream_name=delivery_stream_name, target=target
+        )
+        self.quality_alarms = TransformQualityAlarms(self, "TransformQuality", target=target)
+
+        self.snowflake_monitor: SnowflakeMonitor | None = None
+        self.snowflake_alarms: SnowflakeAlarms | None = None
+        if config.monitor_secret_arn:
+            self.snowflake_monitor = SnowflakeMonitor(
+                self, "SnowflakeMonitor", config=config, secret_arn=config.monitor_secret_arn
+            )
+            monitor_function(
+                self.facade,
+                self.snowflake_monitor.function,
+                "SnowflakeMonitor",
+                duration_alarm=True,
+                heartbeat=limits.MONITOR_HEARTBEAT_PERIOD,
+            )
+            self.snowflake_alarms = SnowflakeAlarms(
+                self, "Snowflake", database=config.database, target=target
+            )
+        else:
+            cdk.Annotations.of(self).add_warning_v2(
+                "pos:no-snowflake-monitor",
+                "monitor_secret_arn is not set: Snowflake task failures, stream backlog and "
+                "rejects are not monitored (docs/operations.md).",
+            )
+
+        self.dashboard = OperationsDashboard(
+            self,
+            "Dashboard",
+            sources=DashboardSources(
+                stream=resources.stream,
+                delivery_stream_name=delivery_stream_name,
+                transform=resources.transform_function,
+                database=config.database,
+                snowflake_monitored=self.snowflake_monitor is not None,
+            ),
+            alarms=self.alarms,
+        )
+
+    @property
+    def alarms(self) -> list[cloudwatch.IAlarm]:
+        """Every alarm this construct created (facade alarms included)."""
+        created = [cast(cloudwatch.IAlarm, a.alarm) for a in self.facade.created_alarms()]
+        created += self.delivery_alarms.alarms + self.quality_alarms.alarms
+        if self.snowflake_alarms is not None:
+            created += self.snowflake_alarms.alarms
+        return created

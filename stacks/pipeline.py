@@ -46,7 +46,7 @@ class PosPipelineStack(cdk.Stack):
                 migrations_function=self.migrations.function,
                 error_bucket=self.delivery.error_output.bucket,
             ),
-            alarm_email=config.alarm_email,
+            config=config,
         )
         cdk.CfnOutput(self, "StreamName", value=self.ingest.stream.stream_name)
         cdk.CfnOutput(self, "DeliveryStreamName", value=self.delivery.delivery_stream.ref)
