@@ -63,8 +63,6 @@ class SnowflakeMonitor(Construct):
                     "SNOWFLAKE_DATABASE": config.database,
                     "METRICS_NAMESPACE": NAMESPACE,
                 },
-                # Runs never overlap: one every 5 minutes, each well under 2 minutes.
-                reserved_concurrent_executions=None,
             ),
         )
         self.function = handler.function
