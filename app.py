@@ -3,8 +3,8 @@
 
 import aws_cdk as cdk
 
-from stacks.application import build_app
+from stacks.application import build_app, project_context
 
-app = cdk.App()
+app = cdk.App(context=project_context())
 build_app(app)
 app.synth()

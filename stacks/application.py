@@ -6,13 +6,26 @@ produces.
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any
 
 import aws_cdk as cdk
 
 from stacks.config import PipelineConfig, load_config
 from stacks.nag import enable_nag_checks
 from stacks.pipeline import PosPipelineStack
+from stacks.requirements import REPO_ROOT
+
+
+def project_context() -> dict[str, Any]:
+    """cdk.json's context (feature flags, settings) for apps not started by the CDK CLI.
+
+    ``python app.py`` then synthesizes the same template as ``npx cdk synth``; under the CLI the
+    context it passes (cdk.json plus ``-c``) takes precedence over these defaults.
+    """
+    context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return context
 
 
 def context_settings(app: cdk.App) -> dict[str, object]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.application import build_app
+from stacks.application import build_app, project_context
 from stacks.pipeline import PosPipelineStack
-from stacks.requirements import REPO_ROOT
 
 ACCOUNT_URL = "https://myorg-pos.snowflakecomputing.com"
 FIREHOSE_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pos/firehose-AbCdEf"
@@ -42,7 +40,7 @@ class Synthesized:
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    context = project_context()
     context.update(SETTINGS)
     # Skip pip bundling: the assets are checked by the slow bundling test.
     context["aws:cdk:bundling-stacks"] = []
