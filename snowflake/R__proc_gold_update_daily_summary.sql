@@ -94,7 +94,7 @@ BEGIN
         NULL;
 
     COMMIT;
-    RETURN OBJECT_CONSTRUCT('run_id', :run_id, 'rows_read', :rows_read, 'rows_written', :rows_written);
+    RETURN OBJECT_CONSTRUCT('run_id', run_id, 'rows_read', rows_read, 'rows_written', rows_written);
 EXCEPTION
     WHEN OTHER THEN
         ROLLBACK;

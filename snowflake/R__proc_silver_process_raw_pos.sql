@@ -662,12 +662,12 @@ BEGIN
 
     COMMIT;
     RETURN OBJECT_CONSTRUCT(
-        'run_id', :run_id,
-        'rows_read', :rows_read,
-        'rows_accepted', :rows_accepted,
-        'rows_rejected', :rows_rejected,
-        'rows_duplicate', :rows_duplicate,
-        'rows_written', :rows_written
+        'run_id', run_id,
+        'rows_read', rows_read,
+        'rows_accepted', rows_accepted,
+        'rows_rejected', rows_rejected,
+        'rows_duplicate', rows_duplicate,
+        'rows_written', rows_written
     );
 EXCEPTION
     WHEN OTHER THEN
