@@ -1,8 +1,8 @@
 """Pipeline health page: procedure runs, rejected records by rule, stream backlog, latency.
 
 Reads OPS.PIPELINE_RUN_LOG and SILVER.RETAIL_POS_REJECTED. Rows waiting in each stream come from
-a plain SELECT (``queries/health_stream_backlog.sql``: source rows minus rows consumed by
-successful runs), so the same text runs on Snowflake and on the local warehouse.
+the OPS.STREAM_BACKLOG view (source rows minus rows consumed by successful runs), which the
+read-only dashboard role may query without any grant on BRONZE or the streams.
 """
 
 from __future__ import annotations
