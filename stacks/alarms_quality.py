@@ -10,7 +10,7 @@ from constructs import Construct
 
 from lambdas.snowflake_monitor import metrics as monitor_metrics
 from lambdas.snowflake_monitor.hops import HOPS
-from lambdas.transform.handler import _STATUS_METRIC as TRANSFORM_STATUS_METRICS
+from lambdas.transform.classify import STATUS_METRIC_NAMES as TRANSFORM_STATUS_METRICS
 from lambdas.transform.observability import DEFAULT_NAMESPACE, DEFAULT_SERVICE
 from stacks import alarm_thresholds as limits
 from stacks.alarms_common import AlarmTarget, plain_alarm

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from lambdas.snowflake_monitor import metrics as monitor_metrics
 from lambdas.snowflake_monitor.hops import HOPS
-from lambdas.transform.handler import _STATUS_METRIC as TRANSFORM_STATUS_METRICS
+from lambdas.transform.classify import STATUS_METRIC_NAMES as TRANSFORM_STATUS_METRICS
 from stacks.alarm_thresholds import MONITOR_INTERVAL
 from stacks.alarms_delivery import firehose_metric
 from stacks.alarms_quality import monitor_metric, transform_metric

@@ -53,6 +53,13 @@ ALL_STATUSES: Final = (
     Status.TOO_LARGE,
 )
 
+# The EMF metric counting each status (RecordsValid, RecordsNotJson, ...); the CDK alarms and the
+# operations dashboard read the same names.
+STATUS_METRIC_NAMES: Final = {
+    status: "Records" + "".join(part.capitalize() for part in status.split("_"))
+    for status in ALL_STATUSES
+}
+
 # Statuses whose record is a JSON object spliced in as "payload"; the others carry "raw".
 SPLICED = frozenset({Status.VALID, Status.INVALID})
 

@@ -21,17 +21,12 @@ from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent, e
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.transform.batch import BatchResult, transform_batch
-from lambdas.transform.classify import ALL_STATUSES
+from lambdas.transform.classify import ALL_STATUSES, STATUS_METRIC_NAMES
 from lambdas.transform.observability import logger, metrics, tracer
 
 # EMF allows 100 metrics per blob; leave room for the fixed ones so one blob covers a batch.
 MAX_ERROR_KIND_METRICS = 80
 MAX_LOGGED_FAULTS = 10
-
-_STATUS_METRIC = {
-    status: "Records" + "".join(part.capitalize() for part in status.split("_"))
-    for status in ALL_STATUSES
-}
 
 
 @logger.inject_lambda_context(correlation_id_path="invocationId", clear_state=True)
@@ -57,7 +52,7 @@ def _publish_metrics(result: BatchResult) -> None:
     metrics.add_metric(name="RecordsFaulted", unit=MetricUnit.Count, value=len(result.faults))
     for status in ALL_STATUSES:
         metrics.add_metric(
-            name=_STATUS_METRIC[status], unit=MetricUnit.Count, value=result.statuses[status]
+            name=STATUS_METRIC_NAMES[status], unit=MetricUnit.Count, value=result.statuses[status]
         )
     kinds = result.error_kinds.most_common()
     shown, folded = kinds[:MAX_ERROR_KIND_METRICS], kinds[MAX_ERROR_KIND_METRICS:]
