@@ -1,6 +1,9 @@
 """The real app in a real browser: ``python -m dashboards.local`` serves a seeded warehouse and
 runs Streamlit; headless Chromium opens each page, waits for its figures and charts, checks that
-no exception box is shown, and saves a screenshot to docs/screenshots/."""
+no exception box is shown, and saves a screenshot of each page.
+
+Screenshots go to a temporary folder, so a test run never writes into the repository;
+``UPDATE_SCREENSHOTS=1 pytest tests/dashboards/test_browser.py`` refreshes docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +31,7 @@ pytestmark = [
     ),
 ]
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
+DOC_SCREENSHOTS = REPO / "docs" / "screenshots"
 PAGES = {
     # url path (the default page is served at the root): texts shown once its data has loaded
     "daily_sales": ("Net sales", "Average basket", "Trend by business date", "Top 10 products"),
@@ -106,9 +110,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     opened.close()
 
 
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOC_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_renders_with_data_and_no_exception(
-    dashboards_url: str, browser: Browser, page: str
+    dashboards_url: str, browser: Browser, screenshots: Path, page: str
 ) -> None:
     browser.navigate(f"{dashboards_url}/{'' if page == 'daily_sales' else page}")
     for text in PAGES[page]:
@@ -120,5 +132,6 @@ def test_page_renders_with_data_and_no_exception(
         browser.evaluate("document.querySelectorAll('[data-testid=\"stException\"]').length") == 0
     )
     assert "Traceback" not in browser.evaluate("document.body.innerText")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.screenshot(SCREENSHOTS / f"{page}.png")
+    shot = screenshots / f"{page}.png"
+    browser.screenshot(shot)
+    assert shot.stat().st_size > 10_000, "the screenshot is blank"
