@@ -1,8 +1,9 @@
 """The delivery loop: read shards, buffer, invoke the transform, deliver, then checkpoint.
 
 Order per batch, which is what makes a crash safe: (1) transform, (2) write error output,
-(3) load ``Ok`` records to Bronze in one bulk commit, (4) save each shard's checkpoint. A crash
-before (4) redelivers the batch after restart (same record ids), never loses it.
+(3) load ``Ok`` records to Bronze in one bulk commit, (4) save the shards' checkpoints (one
+atomic file replace for all of them). A crash before (4) redelivers the batch after restart
+(same record ids), never loses it.
 """
 
 from __future__ import annotations
@@ -198,8 +199,7 @@ class FirehoseWorker:
             self._load_bronze(result.rows)
         self.stats.seconds["bronze"] += time.perf_counter() - started
         started = time.perf_counter()
-        for shard_id, sequence_number in highest.items():
-            self._checkpoints.save(shard_id, sequence_number)
+        self._checkpoints.save_all(highest)
         self.stats.seconds["checkpoint"] += time.perf_counter() - started
         self.stats.batches += 1
         self.stats.ok += len(result.rows)

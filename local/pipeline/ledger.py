@@ -8,6 +8,10 @@ a killed run restartable without loss:
 - ``put-log.jsonl``: after each successful ``put_records``, the line index, stream, shard and
   sequence number of each record, fsynced.
 
+The producer may be another process (``local/pipeline/produce.py``); both open the same files,
+and the workdir lock (``local/pipeline/lock.py``) keeps a restart from touching them while an old
+producer still runs.
+
 The Firehose worker may not deliver a record before its put-log entry is durable (``wait_covered``
 is its delivery gate). So after a crash every record in Bronze or the error output can be traced
 to its line, and a restart re-puts exactly the lines that never got delivered.
@@ -94,11 +98,25 @@ class ProduceLedger:
         self._put_log.write(b"".join(line + b"\n" for line in lines))
         self._put_log.flush()
         os.fsync(self._put_log.fileno())
+        self.note_covered(stream, {shard: str(sequence) for shard, sequence in highest.items()})
+
+    def note_covered(self, stream: str, highest: Mapping[str, str]) -> None:
+        """Opens the delivery gate up to ``highest`` per shard: call only once that is durable.
+
+        ``record_puts`` calls it itself; a run whose producer is another process calls it for
+        each progress line the producer prints after its fsync.
+        """
         with self._condition:
             for shard_id, sequence in highest.items():
                 key = (stream, shard_id)
-                self._covered[key] = max(self._covered.get(key, 0), sequence)
+                self._covered[key] = max(self._covered.get(key, 0), int(sequence))
             self._condition.notify_all()
+
+    def reload(self) -> None:
+        """Re-counts the recorded lines after another process (the producer) appended some."""
+        self._events.close()
+        self.recorded = _truncate_partial_last_line(self.events_path)
+        self._events = JsonLinesWriter(self.events_path)
 
     def fail(self, error: BaseException) -> None:
         """Wakes a waiting gate when the producer died, so the worker does not hang."""

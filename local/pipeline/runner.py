@@ -1,10 +1,15 @@
 """Runs the local pipeline end to end and reconciles it.
 
-Threads: the producer (ledger first, then ``put_records``), the Firehose worker, and the
-warehouse's task loop; the caller's thread watches progress. A run is resumable: kill the process
-at any point and run the same command again. The restart starts a new moto stream (the old one
-died with the process), re-puts exactly the recorded lines that never reached Bronze or the error
-output, continues the source where the ledger ends, and the warehouse absorbs any copies.
+Processes: moto's server and the producer (ledger first, then ``put_records``) each run in their
+own child process by default (``local/kinesis.py``, ``local/pipeline/produce.py``), so they do not
+share this interpreter's GIL; here run the Firehose worker and the warehouse's task loop as threads,
+one more thread relays the producer's progress, and the caller's thread watches. The workdir lock
+(``local/pipeline/lock.py``) is held by this process and the producer until both are gone.
+
+A run is resumable: kill the process at any point and run the same command again. The restart
+starts a new moto stream (the old one died with its server process), re-puts exactly the recorded
+lines that never reached Bronze or the error output, continues the source where the ledger ends,
+and the warehouse absorbs any copies.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import base64
 import itertools
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,19 +45,19 @@ from local.firehose.invoke import Handler, TransformInvoker
 from local.firehose.worker import FirehoseWorker, WorkerConfig
 from local.kinesis import LOCAL_REGION, LocalKinesis
 from local.pipeline.ledger import ProduceLedger, merge_positions, undelivered_lines
+from local.pipeline.lock import WorkdirLock
+from local.pipeline.produce import ProduceJob, PutProgress, generator_options, produce
 from local.pipeline.state import RunState
 from local.reconcile import Expected, Reconciliation, reconcile
 from local.reconcile.queries import Connection, query
-from producer.generator import DUPLICATE, VALID, GeneratorOptions, SaleGenerator
-from producer.kinesis_producer import KinesisProducer, RateLimiter, batches
-from producer.records import ProducedRecord, read_json_lines
+from producer.generator import DUPLICATE, VALID, SaleGenerator
+from producer.records import ProducedRecord
 
 STREAM_BASE_NAME = "retail-pos-sales"
 DELIVERY_STREAM_NAME = "retail-pos-to-snowflake"
 LOCAL_ACCOUNT = "123456789012"
 TRANSFORM_FUNCTION = "retail-pos-transform"
 BRONZE_STREAM = "BRONZE.JSON_RAW_DATA_STREAM"
-MAX_PUT_CHUNK = 500
 
 
 class Warehouse(Protocol):
@@ -82,6 +89,9 @@ class RunOptions:
     task_interval_s: float = 0.25
     snowflake_dir: Path = Path("snowflake")
     fresh: bool = False
+    # Where moto and the producer run (the benchmark compares both; see the module docstring).
+    kinesis_in_process: bool = False
+    producer_in_process: bool = False
 
     def params(self) -> dict[str, Any]:
         return {
@@ -117,34 +127,13 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _generator_options(params: Mapping[str, Any]) -> GeneratorOptions:
-    rate = params["rate"]
-    return GeneratorOptions(
-        seed=params["seed"],
-        base_time=datetime.fromisoformat(params["base_time"]),
-        bad_rate=params["bad_rate"],
-        duplicate_rate=params["duplicate_rate"],
-        # Business time advances with the send rate, so timestamps stay close to arrival.
-        seconds_between_sales=1.0 / rate if rate else 0.001,
-    )
-
-
-def _source(params: Mapping[str, Any]) -> Iterator[ProducedRecord]:
-    if params["from_file"]:
-        return read_json_lines(Path(params["from_file"]))
-    records: Iterator[ProducedRecord] = iter(SaleGenerator(_generator_options(params)))
-    if params["events"] is not None:
-        records = itertools.islice(records, params["events"])
-    return records
-
-
 def _expected(
     params: Mapping[str, Any], produced: int
 ) -> tuple[Expected, set[str], set[str]] | None:
     """For generated runs: what Silver and REJECTED must hold (regenerated from the seed)."""
     if params["from_file"]:
         return None
-    records = list(itertools.islice(SaleGenerator(_generator_options(params)), produced))
+    records = list(itertools.islice(SaleGenerator(generator_options(params)), produced))
     good = [record for record in records if record.kind == VALID]
     bad = [record for record in records if record.kind not in (VALID, DUPLICATE)]
     good_ids = {_transaction_id(record) for record in good} - {None}
@@ -183,6 +172,8 @@ class LocalPipeline:
         self._warehouse_factory = warehouse_factory
         self._handler = handler
         self._producer_error: BaseException | None = None
+        self._producer_child: subprocess.Popen[bytes] | None = None
+        self._lock: WorkdirLock | None = None
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -199,9 +190,26 @@ class LocalPipeline:
     # -- run ----------------------------------------------------------------------------------
 
     def run(self) -> RunResult:
-        if self.options.fresh and self.workdir.exists():
-            shutil.rmtree(self.workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
+        lock = WorkdirLock(self.workdir).acquire()
+        try:
+            return self._run_locked(lock)
+        finally:
+            lock.release()
+
+    def _clear_workdir(self, keep: Path) -> None:
+        for entry in self.workdir.iterdir():
+            if entry == keep:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+    def _run_locked(self, lock: WorkdirLock) -> RunResult:
+        if self.options.fresh:
+            self._clear_workdir(keep=lock.path)
+        self._lock = lock
         params = self.options.params()
         state = RunState.load_or_create(self.workdir / "run.json", params)
         if state.params["base_time"] is None:
@@ -250,7 +258,17 @@ class LocalPipeline:
         self.progress.delivered = self.progress.put
         if state.params["events"] is not None:
             self.progress.target = state.params["events"]
-        kinesis = LocalKinesis(stream_name, self.options.shards).start()
+        kinesis = LocalKinesis(
+            stream_name, self.options.shards, in_process=self.options.kinesis_in_process
+        ).start()
+        job = ProduceJob(
+            producer_dir=str(ledger.events_path.parent),
+            stream_name=stream_name,
+            endpoint_url=kinesis.endpoint_url,
+            params=state.params,
+            resend=resend,
+            source_exhausted=state.source_exhausted,
+        )
         try:
             worker = self._worker(kinesis, warehouse, ledger, stream_name)
             worker.open()
@@ -278,8 +296,7 @@ class LocalPipeline:
             ]
             producer = threading.Thread(
                 target=self._guard(
-                    lambda: self._produce(state, kinesis, ledger, stream_name, resend, covered),
-                    on_error=ledger.fail,
+                    lambda: self._produce(job, kinesis, ledger, covered), on_error=ledger.fail
                 ),
                 name="producer",
                 daemon=True,
@@ -293,6 +310,7 @@ class LocalPipeline:
                 producer.join(0.25)
                 self._raise_if_failed()
             timings["produce_s"] = time.monotonic() - step
+            ledger.reload()
             state.source_exhausted = True
             state.save(self.workdir / "run.json")
             self.progress.phase = "delivering"
@@ -313,6 +331,7 @@ class LocalPipeline:
             )
             timings["firehose_invocations"] = worker.stats.invocations
         finally:
+            self._stop_producer_child()
             kinesis.stop()
 
     def _guard(
@@ -370,47 +389,62 @@ class LocalPipeline:
 
     def _produce(
         self,
-        state: RunState,
+        job: ProduceJob,
         kinesis: LocalKinesis,
         ledger: ProduceLedger,
-        stream_name: str,
-        resend: list[int],
         covered: dict[str, str],
     ) -> None:
-        rate = state.params["rate"]
-        producer = KinesisProducer(kinesis.client(), stream_name, RateLimiter(rate))
-        chunk_size = max(1, min(MAX_PUT_CHUNK, int(rate / 10))) if rate else MAX_PUT_CHUNK
+        def on_put(progress: PutProgress) -> None:
+            for shard_id, sequence in progress.highest.items():
+                if int(sequence) > int(covered.get(shard_id, "-1")):
+                    covered[shard_id] = sequence
+            self.progress.put += progress.put
+            self.progress.produced = progress.produced
 
-        def put(batch: list[tuple[int, ProducedRecord]]) -> None:
-            results = producer.put(batch)
-            ledger.record_puts(stream_name, results)
-            for result in results:
-                if int(result.sequence_number) > int(covered.get(result.shard_id, "-1")):
-                    covered[result.shard_id] = result.sequence_number
-            self.progress.put += len(results)
-
-        if resend:
-            recorded = ledger.records()
-            for batch in batches((line, recorded[line]) for line in resend):
-                put(batch)
-        if state.source_exhausted:
+        if self.options.producer_in_process:
+            produce(job, ledger, kinesis.client(), on_put)
             return
-        source = itertools.islice(_source(state.params), ledger.recorded, None)
-        deadline = self._deadline(state)
-        while deadline is None or time.monotonic() < deadline:
-            chunk = list(itertools.islice(source, chunk_size))
-            if not chunk:
-                break
-            first = ledger.record(chunk)
-            self.progress.produced = ledger.recorded
-            for batch in batches(enumerate(chunk, start=first)):
-                put(batch)
+        assert self._lock is not None, "run() holds the workdir lock"
+        child = subprocess.Popen(
+            [sys.executable, "-m", "local.pipeline.produce"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # The child shares the workdir lock until it is gone (see local/pipeline/lock.py).
+            pass_fds=(self._lock.fd,),
+        )
+        self._producer_child = child
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write(job.to_json() + b"\n")
+        child.stdin.flush()
+        outcome: dict[str, Any] = {}
+        for raw in child.stdout:
+            message = orjson.loads(raw)
+            if "highest" in message:
+                progress = PutProgress(**message)
+                # The child fsynced these put-log entries before printing them.
+                ledger.note_covered(job.stream_name, progress.highest)
+                on_put(progress)
+            else:
+                outcome.update(message)
+        code = child.wait()
+        if code != 0 or not outcome.get("done"):
+            raise RuntimeError(
+                f"the producer process failed (exit code {code}): {outcome.get('error')}"
+            )
 
-    def _deadline(self, state: RunState) -> float | None:
-        # A restarted --duration run produces for its full duration again (it is time-bounded,
-        # not count-bounded); --events runs resume exactly where they stopped.
-        duration = state.params["duration_s"]
-        return None if duration is None else time.monotonic() + float(duration)
+    def _stop_producer_child(self) -> None:
+        child, self._producer_child = self._producer_child, None
+        if child is None:
+            return
+        if child.poll() is None and child.stdin is not None:
+            child.stdin.close()  # its signal to stop at once
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if child.stdin is not None and not child.stdin.closed:
+            child.stdin.close()
 
     # -- resume and reconcile -----------------------------------------------------------------
 
