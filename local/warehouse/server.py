@@ -5,6 +5,9 @@ port=..., protocol="http", ...)`` and read the same live data, because every ses
 opens is a runner connection on this process's DuckDB instance: only one process can open the
 database files. fakesnow's server keeps its sessions in module globals, so one warehouse per
 process can serve.
+
+fakesnow's Arrow conversion of timestamps loses NULLs; :func:`null_timestamps_as_null` wraps it
+(process-wide, like the sessions) when a server is made.
 """
 
 from __future__ import annotations
@@ -14,13 +17,40 @@ import threading
 import time
 from typing import Any
 
+import fakesnow.arrow as fakesnow_arrow
 import fakesnow.server as fakesnow_server
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 import uvicorn
 
 from local.warehouse.connection import RunnerConnection
 from local.warehouse.runtime import WarehouseRuntime
 
 HOST = "127.0.0.1"
+
+
+def null_timestamps_as_null(convert: Any) -> Any:
+    """Wrap fakesnow's Arrow timestamp conversion so a NULL timestamp reaches the client as NULL.
+
+    fakesnow 0.12.1 sends timestamps as Snowflake's (epoch, fraction[, timezone]) struct but
+    builds the struct without a validity mask, so the connector reads a NULL as 1970-01-01.
+    The wrapper keeps fakesnow's struct and adds the column's null mask (null children become 0,
+    as the struct's fields are declared non-nullable)."""
+    if getattr(convert, "keeps_nulls", False):
+        return convert
+
+    def convert_keeping_nulls(timestamps: Any) -> Any:
+        struct = convert(timestamps)
+        if isinstance(timestamps, pa.ChunkedArray):
+            timestamps = timestamps.combine_chunks()
+        if timestamps.null_count == 0:
+            return struct
+        fields = [struct.type.field(index) for index in range(struct.type.num_fields)]
+        children = [pc.fill_null(struct.field(index), 0) for index in range(len(fields))]
+        return pa.StructArray.from_arrays(children, fields=fields, mask=timestamps.is_null())
+
+    convert_keeping_nulls.keeps_nulls = True  # type: ignore[attr-defined]
+    return convert_keeping_nulls
 
 
 class _SessionFactory:
@@ -44,6 +74,9 @@ class _SessionFactory:
 class WarehouseServer:
     def __init__(self, runtime: WarehouseRuntime, port: int = 0) -> None:
         fakesnow_server.shared_fs = _SessionFactory(runtime)  # type: ignore[assignment]
+        fakesnow_arrow.timestamp_to_sf_struct = null_timestamps_as_null(
+            fakesnow_arrow.timestamp_to_sf_struct
+        )
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((HOST, port))
