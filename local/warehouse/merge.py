@@ -38,11 +38,19 @@ def merge_returning_action(merge: exp.Merge) -> exp.Merge:
     return merge
 
 
+def operation_names(merge: exp.Merge) -> tuple[str, ...]:
+    """The kinds of WHEN clause the statement has ("inserted", "updated", "deleted"), in
+    Snowflake's result column order."""
+    return tuple(operation for operation, clauses in operations(merge).items() if clauses)
+
+
+def counts(operation_names: Iterable[str], actions: Iterable[str]) -> list[tuple[str, int]]:
+    """Snowflake's MERGE result from DuckDB's merge_action of each row: one count column per
+    kind of WHEN clause the statement has."""
+    counted = Counter(actions)
+    return [(f"number of rows {name}", counted[_ACTIONS[name]]) for name in operation_names]
+
+
 def result_columns(merge: exp.Merge, actions: Iterable[str]) -> list[tuple[str, int]]:
     """Snowflake's MERGE result: one count column per kind of WHEN clause the statement has."""
-    counted = Counter(actions)
-    return [
-        (f"number of rows {operation}", counted[_ACTIONS[operation]])
-        for operation, clauses in operations(merge).items()
-        if clauses
-    ]
+    return counts(operation_names(merge), actions)

@@ -49,6 +49,9 @@ class Registry:
         self._prepared: set[str] = set()
         self._streams: dict[ObjectName, StreamDefinition] = {}
         self._definitions: dict[tuple[DefinitionKind, ObjectName], StoredDefinition] = {}
+        # Bumped whenever the set of streams changes: rewritten statements cached under an older
+        # value may read a table that is now a stream (or a stream that is gone).
+        self.stream_generation = 0
 
     def prepare(self, duck: Any, database: str) -> None:
         """Create the registry tables of ``database`` if needed and load what they hold."""
@@ -89,12 +92,14 @@ class Registry:
         )
         with self._lock:
             self._streams[stream.name] = stream
+            self.stream_generation += 1
 
     def drop_stream(self, duck: Any, name: ObjectName) -> None:
         self.prepare(duck, name.database)
         duck.execute(internal_sql.render("stream_drop", database=name.database), [str(name)])
         with self._lock:
             self._streams.pop(name, None)
+            self.stream_generation += 1
 
     # Tasks and procedures -------------------------------------------------------------------
     def definition(self, kind: DefinitionKind, name: ObjectName) -> StoredDefinition | None:

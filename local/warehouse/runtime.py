@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from fakesnow.instance import FakeSnow
 
+from local.warehouse import flatten
 from local.warehouse.failures import FailurePlan
 from local.warehouse.objects import ObjectName
+from local.warehouse.prepared import StatementCache
 from local.warehouse.procedures import ProcedureDefinition, parse_create_procedure
 from local.warehouse.registry import Registry, StoredDefinition
 from local.warehouse.tasks import TaskScheduler
@@ -34,6 +36,9 @@ class WarehouseRuntime:
         self._locks_guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._parsed: dict[str, ProcedureDefinition] = {}
+        self._flatten_installed: set[str] = set()
+        # fakesnow's transformed SQL per statement text and session context (see prepared.py).
+        self.statements = StatementCache()
         self.scheduler = TaskScheduler(self)
 
     def connect(
@@ -58,7 +63,14 @@ class WarehouseRuntime:
             )
             if connection.database:
                 self.registry.prepare(connection.duck, connection.database)
+                if connection.database not in self._flatten_installed:
+                    self.install_flatten(connection.duck, connection.database)
             return connection
+
+    def install_flatten(self, duck: Any, database: str) -> None:
+        """Replace fakesnow's FLATTEN macro in ``database`` (after fakesnow (re)created it)."""
+        flatten.install(duck, database)
+        self._flatten_installed.add(database)
 
     def duck(self) -> Any:
         """A DuckDB cursor of its own (its own transaction) on the shared instance."""

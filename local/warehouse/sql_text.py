@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlglot import Token, TokenType
 from sqlglot.dialects.snowflake import Snowflake
@@ -96,12 +97,21 @@ def replace_binds(
     A colon is a bind only when it follows neither an identifier character, ``]``, ``)`` nor
     another colon (``RECORD_CONTENT:payload`` and ``x::string`` are not binds). Bare names are
     replaced only as whole tokens that are not qualified (``t.name``), not function calls and
-    not path keys.
+    not path keys. ``bind`` is called once per site, in text order.
     """
+    sites = bind_sites(sql, frozenset(name.upper() for name in bare_names))
+    edits = [(start, end, bind(name)) for start, end, name in sites]
+    for start, end, replacement in reversed(edits):
+        sql = sql[:start] + replacement + sql[end:]
+    return sql, [name for _, _, name in sites]
+
+
+@lru_cache(maxsize=1024)
+def bind_sites(sql: str, bare: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, NAME) of each bind of ``sql`` in text order (see :func:`replace_binds`);
+    cached, because a procedure's statements are bound on every CALL."""
     tokens = tokenize(sql)
-    bare = {name.upper() for name in bare_names}
-    edits: list[tuple[int, int, str]] = []
-    names: list[str] = []
+    sites: list[tuple[int, int, str]] = []
     skip_next = False
     for index, token in enumerate(tokens):
         if skip_next:
@@ -116,9 +126,7 @@ def replace_binds(
                 and following.start == token.end + 1
                 and IDENTIFIER_TEXT.match(following.text)
             ):
-                name = following.text.upper()
-                names.append(name)
-                edits.append((token.start, following.end + 1, bind(name)))
+                sites.append((token.start, following.end + 1, following.text.upper()))
                 skip_next = True
             continue
         if (
@@ -129,12 +137,8 @@ def replace_binds(
             before = sql[token.start - 1] if token.start > 0 else " "
             is_call = following is not None and following.token_type is TokenType.L_PAREN
             if before not in ".:" and not is_call:
-                name = token.text.upper()
-                names.append(name)
-                edits.append((token.start, token.end + 1, bind(name)))
-    for start, end, replacement in reversed(edits):
-        sql = sql[:start] + replacement + sql[end:]
-    return sql, names
+                sites.append((token.start, token.end + 1, token.text.upper()))
+    return tuple(sites)
 
 
 class TokenReader:

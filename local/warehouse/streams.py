@@ -6,7 +6,8 @@ set of rows committed after the offset, and a writer that commits late can never
 an offset another transaction already moved past.
 
 - Reading a stream reads ``offset < rowid <= high-water mark``, the mark taken once per
-  transaction (repeatable read: every statement of the transaction sees the same rows).
+  transaction (repeatable read: every statement of the transaction sees the same rows). The
+  bounds reach DuckDB as variables set before each execution, never as text.
 - A DML statement that reads a stream moves its offset to that mark inside the same DuckDB
   transaction, so the move commits or rolls back with the statement's effects. A SELECT alone
   never moves it; a DML consumes the whole range even if its WHERE filtered rows out.
@@ -14,7 +15,7 @@ an offset another transaction already moved past.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,10 +144,14 @@ def find_stream_reads(
 def stream_reads_as_rowid_ranges(
     expression: exp.Expr,
     lookup: Callable[[exp.Table], StreamDefinition | None],
-    ranges: Mapping[ObjectName, StreamRange],
+    positions: Mapping[ObjectName, int],
 ) -> exp.Expr:
     """Rewrite: each read of a stream becomes a subquery over its source table's rowid range,
-    with the stream's METADATA$ columns (append-only: every row is an INSERT, never an update)."""
+    with the stream's METADATA$ columns (append-only: every row is an INSERT, never an update).
+
+    The range's bounds are not in the text: they are the DuckDB variables of the stream's
+    position in the statement (:func:`range_variables`), set by :func:`bind_ranges` right before
+    each execution, so one rewritten text serves every transaction (and can be cached)."""
 
     def replace(node: exp.Expr) -> exp.Expr:
         if not isinstance(node, exp.Table):
@@ -155,21 +160,39 @@ def stream_reads_as_rowid_ranges(
         if stream is None:
             return node
         alias = node.alias or stream.name.name
-        return _range_subquery(ranges[stream.name]).subquery(alias)
+        return _range_subquery(stream, positions[stream.name]).subquery(alias)
 
     return expression.transform(replace, copy=False)
 
 
-def _range_subquery(stream_range: StreamRange) -> exp.Select:
-    source = internal_sql.qualified(str(stream_range.stream.source))
-    # The bounds are integers read from the registry, never user input.
-    lower, upper = int(stream_range.offset), int(stream_range.high_water_mark)
+def range_variables(position: int) -> tuple[str, str]:
+    """Names of the DuckDB variables holding the offset and high-water mark of the statement's
+    ``position``-th stream (0-based, in order of first appearance)."""
+    return f"local_stream_{position}_offset", f"local_stream_{position}_high_water_mark"
+
+
+def bind_ranges(duck: Any, ranges: Sequence[StreamRange]) -> None:
+    """Set the variables :func:`stream_reads_as_rowid_ranges` reads, on the cursor that runs the
+    statement (DuckDB variables belong to one connection)."""
+    for position, stream_range in enumerate(ranges):
+        offset_name, mark_name = range_variables(position)
+        for name, value in (
+            (offset_name, stream_range.offset),
+            (mark_name, stream_range.high_water_mark),
+        ):
+            duck.execute(f"SET VARIABLE {name} = CAST(? AS BIGINT)", [value])
+
+
+def _range_subquery(stream: StreamDefinition, position: int) -> exp.Select:
+    source = internal_sql.qualified(str(stream.source))
+    offset_name, mark_name = range_variables(position)
     return sqlglot.parse_one(
         f"SELECT _stream_source.*, 'INSERT' AS \"METADATA$ACTION\", "
         f'FALSE AS "METADATA$ISUPDATE", '
         f'CAST(_stream_source.rowid AS VARCHAR) AS "METADATA$ROW_ID" '
         f"FROM {source} AS _stream_source "
-        f"WHERE _stream_source.rowid > {lower} AND _stream_source.rowid <= {upper}",
+        f"WHERE _stream_source.rowid > getvariable('{offset_name}') "
+        f"AND _stream_source.rowid <= getvariable('{mark_name}')",
         read="duckdb",
     )  # type: ignore[return-value]
 

@@ -17,20 +17,26 @@ SNOWFLAKE_SQL = Path(__file__).parents[2] / "snowflake"
 pytestmark = pytest.mark.slow
 
 
-def pos_record(number: int, store_id: str = "S001") -> tuple[str, str]:
+def pos_record(
+    number: int, store_id: str = "S001", items: list[dict[str, object]] | None = None
+) -> tuple[str, str]:
     """A valid pos.v1 sale in the transform's Bronze envelope (docs/contracts.md)."""
     now = datetime.now(UTC)
-    items = [
-        {"product_id": f"P{number % 40 + 1:03d}", "price": 2.5, "quantity": 2, "canceled": False},
-        {"product_id": "P002", "price": 1.0, "quantity": 1, "canceled": False},
-    ]
+    if items is None:
+        items = [
+            {"product_id": f"P{number % 40 + 1:03d}", "price": 2.5, "quantity": 2},
+            {"product_id": "P002", "price": 1.0, "quantity": 1},
+        ]
+    items = [{**item, "canceled": False} for item in items]
     payload = {
         "store_id": store_id,
         "city": "New York",
         "transaction_id": f"TX-{number:06d}",
         "timestamp": now.isoformat(),
         "items": items,
-        "total_amount": 6.0,
+        "total_amount": sum(
+            float(str(item.get("price", 0))) * float(str(item["quantity"])) for item in items
+        ),
         "payment_method": "cash",
         "refund": None,
         "cancel_item": None,
@@ -153,3 +159,48 @@ def test_served_warehouse_answers_the_snowflake_connector(pipeline: LocalWarehou
             connection.close()
     finally:
         pipeline.close()
+
+
+def _five_items(number: int, missing_product_at: int | None = None) -> list[dict[str, object]]:
+    """Five lines whose price is their line number (1.00 for items[0] ... 5.00 for items[4])."""
+    items: list[dict[str, object]] = [
+        {"product_id": f"P{(number + k) % 40 + 1:03d}", "price": k + 1.0, "quantity": 1}
+        for k in range(5)
+    ]
+    if missing_product_at is not None:
+        del items[missing_product_at]["product_id"]
+    return items
+
+
+def test_line_numbers_are_item_positions_and_the_same_on_every_run(tmp_path: Path) -> None:
+    """LINE_NUMBER = FLATTEN INDEX + 1 must be the item's position (a DQ detail names the item by
+    it), so two runs of the same input give the same lines."""
+    records = [pos_record(n, items=_five_items(n)) for n in range(3_000)]
+    records.append(pos_record(90_000, items=_five_items(90_000, missing_product_at=3)))
+    results = []
+    for run in ("first", "second"):
+        warehouse = LocalWarehouse(tmp_path / run)
+        try:
+            warehouse.apply_migrations(SNOWFLAKE_SQL)
+            warehouse.load_bronze(records)
+            assert all(r.state == "SUCCEEDED" for r in warehouse.run_until_idle())
+            lines = query(
+                warehouse,
+                "SELECT TRANSACTION_ID, LINE_NUMBER, PRODUCT_ID, UNIT_PRICE "
+                "FROM SILVER.RETAIL_POS_PROCESSED ORDER BY TRANSACTION_ID, LINE_NUMBER",
+            )
+            rejected = query(
+                warehouse, "SELECT TRANSACTION_ID, FAILED_RULES FROM SILVER.RETAIL_POS_REJECTED"
+            )
+        finally:
+            warehouse.close()
+        assert len(lines) == 3_000 * 5
+        assert all(float(str(price)) == line_number for _, line_number, _, price in lines)
+        assert [(tx, json.loads(str(rules))) for tx, rules in rejected] == [
+            (
+                "TX-090000",
+                [{"rule_id": "REQUIRED_FIELD_MISSING", "detail": "items.3.product_id"}],
+            )
+        ]
+        results.append(lines)
+    assert results[0] == results[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 import sqlglot
 from sqlglot import exp
@@ -22,18 +23,37 @@ def _lookup(table: exp.Table) -> StreamDefinition | None:
 
 def test_stream_read_becomes_rowid_range_with_metadata_columns() -> None:
     expression = sqlglot.parse_one("SELECT s.A FROM DB.BRONZE.RAW_STREAM AS s", read="duckdb")
-    ranges = {STREAM.name: streams.StreamRange(STREAM, offset=4, high_water_mark=9)}
-    sql = streams.stream_reads_as_rowid_ranges(expression, _lookup, ranges).sql(dialect="duckdb")
+    positions = {STREAM.name: 1}
+    sql = streams.stream_reads_as_rowid_ranges(expression, _lookup, positions).sql(dialect="duckdb")
     assert "FROM DB.BRONZE.RAW AS _stream_source" in sql
-    assert "_stream_source.rowid > 4 AND _stream_source.rowid <= 9" in sql
+    # The bounds are the variables of the stream's position, never literals in the text.
+    assert (
+        "_stream_source.rowid > GETVARIABLE('local_stream_1_offset') "
+        "AND _stream_source.rowid <= GETVARIABLE('local_stream_1_high_water_mark')"
+    ) in sql
     assert '"METADATA$ACTION"' in sql and '"METADATA$ISUPDATE"' in sql
     assert sql.endswith(") AS s")
 
 
+def test_stream_range_variables_bound_on_the_cursor_select_exactly_the_range() -> None:
+    duck = duckdb.connect()
+    duck.execute("ATTACH ':memory:' AS DB")
+    duck.execute("CREATE SCHEMA DB.BRONZE")
+    duck.execute("CREATE TABLE DB.BRONZE.RAW AS SELECT range AS A FROM range(10)")
+    expression = sqlglot.parse_one("SELECT s.A FROM DB.BRONZE.RAW_STREAM AS s", read="duckdb")
+    sql = streams.stream_reads_as_rowid_ranges(expression, _lookup, {STREAM.name: 0}).sql(
+        dialect="duckdb"
+    )
+    for offset, mark in ((3, 6), (-1, 1), (9, 9)):
+        streams.bind_ranges(duck, [streams.StreamRange(STREAM, offset, mark)])
+        rows = [row[0] for row in duck.execute(sql + " ORDER BY 1").fetchall()]
+        assert rows == list(range(offset + 1, mark + 1))
+
+
 def test_unaliased_stream_read_keeps_the_stream_name_for_column_references() -> None:
     expression = sqlglot.parse_one("SELECT RAW_STREAM.A FROM BRONZE.RAW_STREAM", read="duckdb")
-    ranges = {STREAM.name: streams.StreamRange(STREAM, 0, 1)}
-    sql = streams.stream_reads_as_rowid_ranges(expression, _lookup, ranges).sql(dialect="duckdb")
+    positions = {STREAM.name: 0}
+    sql = streams.stream_reads_as_rowid_ranges(expression, _lookup, positions).sql(dialect="duckdb")
     assert sql.endswith(") AS RAW_STREAM")
 
 
