@@ -46,16 +46,4 @@ def fetch(name: str, params: Sequence[Param] = ()) -> pd.DataFrame:
     )
     # Snowflake returns unquoted aliases upper-cased; normalise so pages never depend on it.
     frame.columns = [str(column).upper() for column in frame.columns]
-    return _epoch_as_missing(frame)
-
-
-def _epoch_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
-    """fakesnow 0.12.1's server sends a NULL timestamp as 1970-01-01 (its Arrow timestamp struct
-    has no null mask), so local mode would show "last failure 1970-01-01" instead of nothing. No
-    timestamp in this pipeline is the epoch, so read it as missing; a no-op against Snowflake."""
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            epoch = pd.Timestamp(0, tz=values.dt.tz) if values.dt.tz else pd.Timestamp(0)
-            frame[column] = values.mask(values == epoch)
     return frame
