@@ -46,10 +46,11 @@ demo-run: $(STAMP)
 dashboards: $(STAMP)
 	$(BIN)/python -m dashboards.local --db-dir $(DEMO_DIR)/warehouse
 
-# The CDK CLI is pinned in package.json; synthesizing needs no AWS account.
+# The CDK CLI is pinned in package.json; synthesizing needs no AWS account, only the settings
+# (docs/deploy.md section 4), e.g. make synth CDK_ARGS="-c snowflake_account_url=... -c ...".
 synth: $(STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
-	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --quiet
+	npx cdk synth --quiet $(CDK_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .local
