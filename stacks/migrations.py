@@ -19,21 +19,12 @@ from stacks.bundling import BundleSpec
 from stacks.config import PipelineConfig
 from stacks.functions import FunctionSettings, cfn_element, python_function, retained_log_group
 from stacks.nag import acknowledge
-from stacks.requirements import REPO_ROOT, bundle_requirements
+from stacks.requirements import REPO_ROOT, SNOWFLAKE_CLIENT_PACKAGES, bundle_requirements
 
 SCRIPTS_DIR = REPO_ROOT / "snowflake"
 MIGRATIONS_BUNDLE = BundleSpec(
     sources=("lambdas/__init__.py", "lambdas/snowflake_migrations", "snowflake"),
-    requirements=tuple(
-        bundle_requirements(
-            # The [pandas] extra would add ~150 MB the migrations never use.
-            {
-                "snowflake-connector-python": frozenset(),
-                "jinja2": None,
-                "aws-lambda-powertools": frozenset(),
-            }
-        )
-    ),
+    requirements=tuple(bundle_requirements(SNOWFLAKE_CLIENT_PACKAGES)),
 )
 # The Provider framework's own functions stop at 15 minutes; stay below.
 HANDLER_TIMEOUT = cdk.Duration.minutes(14)

@@ -47,3 +47,12 @@ def bundle_requirements(
         extras_part = f"[{','.join(sorted(extras))}]" if extras else ""
         lines.append(f"{requirement.name}{extras_part}=={specifiers[0].version}")
     return lines
+
+
+# What a Lambda that logs in to Snowflake with a key pair needs (the migrations and the monitor).
+# The connector's [pandas] extra would add ~150 MB these functions never use.
+SNOWFLAKE_CLIENT_PACKAGES: Mapping[str, frozenset[str] | None] = {
+    "snowflake-connector-python": frozenset(),
+    "jinja2": None,
+    "aws-lambda-powertools": frozenset(),
+}

@@ -19,20 +19,12 @@ from stacks.bundling import BundleSpec
 from stacks.config import PipelineConfig
 from stacks.functions import FunctionSettings, PythonFunction, python_function
 from stacks.nag import acknowledge
-from stacks.requirements import bundle_requirements
+from stacks.requirements import SNOWFLAKE_CLIENT_PACKAGES, bundle_requirements
 
 MONITOR_BUNDLE = BundleSpec(
     # connect.py and scripts.py (key-pair login, SQL rendering) come from the migrations package.
     sources=("lambdas/__init__.py", "lambdas/snowflake_migrations", "lambdas/snowflake_monitor"),
-    requirements=tuple(
-        bundle_requirements(
-            {
-                "snowflake-connector-python": frozenset(),
-                "jinja2": None,
-                "aws-lambda-powertools": frozenset(),
-            }
-        )
-    ),
+    requirements=tuple(bundle_requirements(SNOWFLAKE_CLIENT_PACKAGES)),
 )
 # Login plus a handful of small queries; well inside one schedule interval.
 TIMEOUT = cdk.Duration.minutes(2)
