@@ -10,7 +10,8 @@ put+get ceiling, 2,000 events/s); p95 event->Gold latency <= 5 s at 1,000 events
   ``--repeats`` times; medians are printed with every run's figures. events/s = produced /
   (first put .. last task run); latency = per accepted sale, Kinesis arrival time (moto stamps it
   at the put) to the end of the first Gold run that started after the Silver run accepting it,
-  p50/p95 over all accepted sales. "offered achieved" is records put / producing time.
+  p50/p95 over all accepted sales; "to Silver" is the health report's p95 (arrival -> Silver).
+  "offered achieved" is records put / producing time.
 - ``--layout threads`` runs moto and the producer inside the pipeline's process (the old layout),
   to compare.
 
@@ -84,10 +85,12 @@ def pipeline_run(workdir: Path, events: int, rate: float | None, threads: bool) 
         producer_in_process=threads,
     )
     result = LocalPipeline(options, LocalWarehouse, lambda_handler).run()
-    report = result.reconciliation.as_dict()
+    report = result.report()
     timings = dict(result.timings)
     timings["offered_achieved_per_s"] = events / timings["produce_s"]
     report["timings"] = timings
+    # The health report's latency (arrival -> Silver) splits event->Gold into its two halves.
+    report["figures"]["silver_p95_s"] = report["health"]["latency"]["p95_seconds"]
     return report
 
 
@@ -102,16 +105,17 @@ def summarize(name: str, reports: list[dict[str, Any]]) -> dict[str, float | Non
         figures, timings = report["figures"], report["timings"]
         print(
             f"  run: events/s {figures['events_per_s']}  p50 {figures['latency_p50_s']}s"
-            f"  p95 {figures['latency_p95_s']}s  offered achieved"
+            f"  p95 {figures['latency_p95_s']}s (to Silver {figures['silver_p95_s']}s)"
+            f"  offered achieved"
             f" {timings['offered_achieved_per_s']:,.0f}/s"
         )
     medians = {
         key: _median(reports, "figures", key)
-        for key in ("events_per_s", "latency_p50_s", "latency_p95_s")
+        for key in ("events_per_s", "latency_p50_s", "latency_p95_s", "silver_p95_s")
     }
     print(
         f"  median: events/s {medians['events_per_s']}  p50 {medians['latency_p50_s']}s"
-        f"  p95 {medians['latency_p95_s']}s"
+        f"  p95 {medians['latency_p95_s']}s (to Silver {medians['silver_p95_s']}s)"
     )
     keys = [key for key in reports[0]["timings"] if key != "offered_achieved_per_s"]
     breakdown = ", ".join(f"{key}={_median(reports, 'timings', key):.2f}" for key in keys)

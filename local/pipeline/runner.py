@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import orjson
 
 from lambdas.snowflake_migrations.scripts import SqlVariables
+from lambdas.snowflake_monitor.health import HealthReport
 from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
 from local.firehose.buffer import MIB
 from local.firehose.checkpoint import CheckpointStore
@@ -44,6 +45,7 @@ from local.firehose.event import DeliveryStream
 from local.firehose.invoke import Handler, TransformInvoker
 from local.firehose.worker import FirehoseWorker, WorkerConfig
 from local.kinesis import LOCAL_REGION, LocalKinesis
+from local.pipeline.health import run_health
 from local.pipeline.ledger import ProduceLedger, merge_positions, undelivered_lines
 from local.pipeline.lock import WorkdirLock
 from local.pipeline.produce import ProduceJob, PutProgress, generator_options, produce
@@ -122,9 +124,18 @@ class Progress:
 @dataclass
 class RunResult:
     reconciliation: Reconciliation
+    health: HealthReport
     workdir: Path
     incarnation: int
     timings: dict[str, float] = field(default_factory=dict)
+
+    def report(self) -> dict[str, Any]:
+        """What ``--report-json`` writes: the reconciliation, health, timings, incarnation."""
+        report = self.reconciliation.as_dict()
+        report["health"] = self.health.as_dict()
+        report["timings"] = {key: round(value, 3) for key, value in self.timings.items()}
+        report["incarnation"] = self.incarnation
+        return report
 
 
 def _expected(
@@ -233,13 +244,21 @@ class LocalPipeline:
                 state.save(self.workdir / "run.json")
                 self.progress.phase = "reconciling"
                 step = time.monotonic()
-                result = self._reconcile(state, warehouse, ledger, elapsed)
+                # On the warehouse already open: a second one would contend for its file lock.
+                connection = warehouse.connect()
+                try:
+                    health = run_health(connection, self.variables)
+                finally:
+                    connection.close()
+                timings["health_s"] = time.monotonic() - step
+                step = time.monotonic()
+                result = self._reconcile(state, warehouse, ledger, elapsed, health)
                 timings["reconcile_s"] = time.monotonic() - step
             finally:
                 ledger.close()
         finally:
             warehouse.close()
-        return RunResult(result, self.workdir, state.incarnations, timings)
+        return RunResult(result, health, self.workdir, state.incarnations, timings)
 
     def _run_incarnation(
         self,
@@ -462,7 +481,12 @@ class LocalPipeline:
         return merge_positions(bronze, checkpoints)
 
     def _reconcile(
-        self, state: RunState, warehouse: Warehouse, ledger: ProduceLedger, elapsed_s: float
+        self,
+        state: RunState,
+        warehouse: Warehouse,
+        ledger: ProduceLedger,
+        elapsed_s: float,
+        health: HealthReport,
     ) -> Reconciliation:
         connection = warehouse.connect()
         entries = ledger.put_entries()
@@ -504,7 +528,7 @@ class LocalPipeline:
                 ),
                 SNOWFLAKE_FAILED_PREFIX: snowflake_failed,
             },
-            bronze_backlog=warehouse.stream_backlog(BRONZE_STREAM),
+            health=health,
             elapsed_s=elapsed_s,
             expected=expectations[0] if expectations else None,
             generated_transactions=(expectations[1], expectations[2]) if expectations else None,

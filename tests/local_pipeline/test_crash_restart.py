@@ -63,3 +63,8 @@ def test_killed_and_restarted_run_ends_like_an_uninterrupted_one(tmp_path: Path)
     report = json.loads((crashed / "report.json").read_text())
     assert report["ok"]
     assert report["incarnation"] > 1  # the run really was resumed, not started over
+    # The health figures cover every incarnation: the run log agrees with the tables.
+    intake, figures = report["health"]["intake"], report["figures"]
+    assert intake["records_accepted"] == figures["silver_transactions"]
+    assert intake["records_rejected"] == figures["rejected_records"]
+    assert all(hop["rows_waiting"] == 0 for hop in report["health"]["hops"])

@@ -32,7 +32,7 @@ def test_bounded_run_reconciles(tmp_path: Path) -> None:
         snowflake_dir=REPO / "snowflake",
     )
     result = LocalPipeline(options, LocalWarehouse, lambda_handler).run()
-    report = result.reconciliation.as_dict()
+    report = result.report()
     failed = [check for check in report["checks"] if not check["ok"]]
     assert failed == []
 
