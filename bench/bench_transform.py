@@ -2,7 +2,7 @@
 
     python bench/bench_transform.py        (or: python -m bench.bench_transform)
 
-Batches of 1 MB and 3 MB of realistic pos.v1 sales with 5% bad records (Kinesis-source events).
+Batches of 1 MB and 3 MB of the producer's pos.v1 sales with 5% bad records (Kinesis-source events).
 Every contender runs once per round, round after round (interleaved), timed in this process's CPU
 time, so other processes on a shared machine distort the figures less (cache and frequency effects
 remain: run it a few times). Prints best-of-N CPU microseconds per record, the ratios the issue
@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from events.firehose_events import bad_records, firehose_kinesis_event, realistic_sale, sale_bytes
+from events.firehose_events import bad_records, firehose_kinesis_event, keyed, sale_bytes, sales
 from lambdas.transform import batch
 from lambdas.transform.batch import transform_batch
 from lambdas.transform.limits import RESPONSE_BUDGET_BYTES
@@ -58,18 +58,16 @@ Records = list[dict[str, Any]]
 
 def build_batch(target_bytes: int, seed: int) -> Records:
     rng = random.Random(seed)
-    bad = list(bad_records(rng).values())
-    payloads: list[tuple[bytes, str]] = []
+    real = sales(seed)
+    bad = list(bad_records(seed).values())
+    payloads: list[bytes] = []
     size = 0
     while size < target_bytes:
         index = len(payloads)
-        if rng.random() < BAD_SHARE:
-            data = bad[index % len(bad)]
-        else:
-            data = sale_bytes(realistic_sale(rng, index))
-        payloads.append((data, "S001"))
+        data = bad[index % len(bad)] if rng.random() < BAD_SHARE else sale_bytes(next(real))
+        payloads.append(data)
         size += len(data)
-    return list(firehose_kinesis_event(payloads)["records"])
+    return list(firehose_kinesis_event(keyed(payloads))["records"])
 
 
 def passthrough_floor(records: Records) -> list[dict[str, str]]:

@@ -91,7 +91,8 @@ def _money(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.01")))
 
 
-def _dumps(document: Any) -> bytes:
+def encode_sale(document: Any) -> bytes:
+    """Compact UTF-8 JSON, as the POS sends a sale (and as every produced record is written)."""
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -122,12 +123,20 @@ class SaleGenerator:
             data = self._bad_record(kind)
             return ProducedRecord(data, kind.value, partition_key_for(data))
         sale = self._sale()
-        data = _dumps(sale)
+        data = encode_sale(sale)
         self._recent.append(sale)
         self._recent_bytes.append(data)
         return ProducedRecord(data, VALID, partition_key_for(data))
 
     # -- good sales ---------------------------------------------------------------------------
+
+    def next_sale(self) -> dict[str, Any]:
+        """One valid sale as a fresh dict, with no roll for bad input or resends.
+
+        ``next_record`` does not call this, so a seed's produced records stay what they were; a
+        sale returned here is not remembered for later resends either.
+        """
+        return self._sale()
 
     def _sale(self) -> dict[str, Any]:
         rng = self._rng
@@ -202,7 +211,7 @@ class SaleGenerator:
     def _bad_record(self, kind: BadKind) -> bytes:
         rng = self._rng
         sale = self._sale()
-        data = _dumps(sale)
+        data = encode_sale(sale)
         if kind is BadKind.NOT_JSON:
             code = rng.randint(100, 999)
             return f"POS-ERR {code}: printer offline at {sale['register_id']}".encode()
@@ -211,7 +220,7 @@ class SaleGenerator:
         if kind is BadKind.JSON_ARRAY:
             return b"[" + data + b"]"
         if kind is BadKind.JSON_SCALAR:
-            return _dumps(rng.choice((42, "sale", True, None, 3.5)))
+            return encode_sale(rng.choice((42, "sale", True, None, 3.5)))
         if kind is BadKind.NOT_UTF8:
             city = sale["city"].encode()
             return data.replace(city, b"\xff\xfe" + city, 1)
@@ -247,8 +256,8 @@ class SaleGenerator:
                 "timestamp": sale["timestamp"],
             }
         elif kind is BadKind.CONFLICTING_DUPLICATE:
-            return _dumps(self._conflicting_copy())
-        return _dumps(sale)
+            return encode_sale(self._conflicting_copy())
+        return encode_sale(sale)
 
     def _break_type(self, sale: dict[str, Any]) -> None:
         breakage = self._rng.randrange(4)
@@ -264,7 +273,7 @@ class SaleGenerator:
     def _conflicting_copy(self) -> dict[str, Any]:
         """A resend of a recent good sale's transaction id whose first line's quantity differs."""
         original = self._rng.choice(self._recent)
-        copy = json.loads(_dumps(original))
+        copy = json.loads(encode_sale(original))
         first = copy["items"][0]
         first["quantity"] += 1
         copy["total_amount"] = _money(

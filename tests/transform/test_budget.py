@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import random
 
-from events.firehose_events import firehose_kinesis_event, realistic_sale, sale_bytes
+from events.firehose_events import firehose_kinesis_event, realistic_sale, sale_bytes, sales
 from lambdas.transform.batch import transform_batch
 from lambdas.transform.limits import (
     BUFFER_INTERVAL_SECONDS,
@@ -56,7 +55,7 @@ def test_a_full_buffer_of_the_smallest_valid_sales_fits_without_overflow() -> No
     smallest = sale_bytes(
         {
             "store_id": "S1",
-            "city": "Porto",
+            "city": "Chicago",
             "transaction_id": "T1",
             "timestamp": "2026-11-30T09:00:00Z",
             "items": [{"product_id": "P1", "price": 1.5, "quantity": 1, "canceled": False}],
@@ -74,11 +73,11 @@ def test_a_full_buffer_of_the_smallest_valid_sales_fits_without_overflow() -> No
 
 
 def test_a_full_buffer_of_typical_sales_with_five_percent_bad_fits() -> None:
-    rng = random.Random(5)
+    real = sales(5)
     payloads: list[bytes] = []
     while sum(map(len, payloads)) < BUFFER_SIZE_MB * 1024 * 1024:
         index = len(payloads)
-        payloads.append(b"{oops" if index % 20 == 0 else sale_bytes(realistic_sale(rng, index)))
+        payloads.append(b"{oops" if index % 20 == 0 else sale_bytes(next(real)))
     records = firehose_kinesis_event([(data, "S001") for data in payloads])["records"]
     result = transform_batch(records, received_at=RECEIVED_AT)
     assert result.overflowed == 0
@@ -88,7 +87,7 @@ def test_a_full_buffer_of_typical_sales_with_five_percent_bad_fits() -> None:
 
 
 def test_largest_records_fit_within_the_budget() -> None:
-    big = sale_bytes({**realistic_sale(random.Random(1), 1), "note": "x"}).replace(
+    big = sale_bytes({**realistic_sale(1), "note": "x"}).replace(
         b'"note":"x"', b'"note":"' + b"x" * (MAX_RECORD_BYTES - 700) + b'"'
     )
     assert len(big) <= MAX_RECORD_BYTES
@@ -106,7 +105,7 @@ def test_response_size_accounting_is_an_upper_bound() -> None:
 
 
 def test_overflow_starts_at_the_first_record_that_does_not_fit() -> None:
-    data = sale_bytes(realistic_sale(random.Random(3), 3))
+    data = sale_bytes(realistic_sale(3))
     records = firehose_kinesis_event([(data, "S001")] * 10)["records"]
     full = transform_batch(records, received_at=RECEIVED_AT)
     budget = full.response_bytes - 1  # one byte short: the last record cannot be upgraded
