@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from local.pipeline.runner import LocalPipeline, RunOptions, quiet_transform_logs
+from local.pipeline.runner import LocalPipeline, RunOptions
 from producer.generator import DUPLICATE, VALID, GeneratorOptions, SaleGenerator
 from tests.local_pipeline.conftest import REPO, warehouse_state
 
 pytestmark = pytest.mark.slow
 
 
-def test_bounded_run_reconciles(tmp_path: Path) -> None:
-    quiet_transform_logs()
+def test_bounded_run_reconciles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As the CLI does (quiet_transform_logs), but undone after the test: env is process-wide.
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     from lambdas.transform.handler import lambda_handler
     from local.warehouse import LocalWarehouse
 

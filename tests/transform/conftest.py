@@ -46,6 +46,18 @@ def _fresh_metrics() -> Iterator[None]:
     metrics.clear_metrics()
 
 
+@pytest.fixture(autouse=True)
+def _handler_logs_and_metrics_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """These tests read the handler's logs and EMF output. Local runs elsewhere in the session
+    may have imported the handler with WARNING logs and metrics off (readable CLI output), and
+    the Logger keeps the level it was built with, so pin what these tests expect."""
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    level = logger.log_level
+    logger.setLevel(logging.INFO)
+    yield
+    logger.setLevel(level)
+
+
 class HandlerOutput:
     """What the handler wrote: EMF blobs (print, so capsys) and log lines (the Logger's stream)."""
 
