@@ -88,9 +88,10 @@ def run(
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
     if DASHBOARD_APP.exists():
+        # dashboards.local serves this warehouse and starts Streamlit against it.
         console.print(
-            f"Dashboards: [bold]python -m local serve --workdir {workdir}[/] then"
-            f" [bold]streamlit run {DASHBOARD_APP}[/] (http://localhost:8501)"
+            "Dashboards: [bold]python -m dashboards.local --db-dir "
+            f"{workdir / 'warehouse'}[/] (http://127.0.0.1:8501)"
         )
     raise typer.Exit(0 if result.reconciliation.ok else 1)
 
