@@ -49,7 +49,7 @@ def write_secrets(path: Path, connection: dict[str, Any]) -> Path:
     return path
 
 
-def streamlit_command(secrets: Path, port: int, headless: bool) -> list[str]:
+def streamlit_command(secrets: Path, port: int, open_browser: bool) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -58,7 +58,8 @@ def streamlit_command(secrets: Path, port: int, headless: bool) -> list[str]:
         str(APP),
         "--server.address=127.0.0.1",
         f"--server.port={port}",
-        f"--server.headless={str(headless).lower()}",
+        # Not headless, Streamlit's first run stops at an interactive e-mail prompt.
+        f"--server.headless={str(not open_browser).lower()}",
         "--browser.gatherUsageStats=false",
         "--client.toolbarMode=viewer",
         f"--secrets.files={secrets.resolve()}",
@@ -80,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     parser.add_argument("--port", type=int, default=8501, help="Streamlit port")
     parser.add_argument("--secrets", type=Path, default=DEFAULT_SECRETS)
-    parser.add_argument("--headless", action="store_true", help="do not open a browser")
+    parser.add_argument(
+        "--open-browser", action="store_true", help="open a browser tab (default: print the URL)"
+    )
     args = parser.parse_args(argv)
 
     warehouse = None
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     secrets = write_secrets(args.secrets, local_connection(host, port, args.database))
     print(f"warehouse at {host}:{port}; dashboards at http://127.0.0.1:{args.port}", flush=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    streamlit = subprocess.Popen(streamlit_command(secrets, args.port, args.headless), env=env)  # noqa: S603
+    streamlit = subprocess.Popen(streamlit_command(secrets, args.port, args.open_browser), env=env)  # noqa: S603
     try:
         return streamlit.wait()
     except KeyboardInterrupt:

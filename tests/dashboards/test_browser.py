@@ -83,7 +83,6 @@ def dashboards_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         str(port),
         "--secrets",
         str(work_dir / "secrets.toml"),
-        "--headless",
     ]
     log = (work_dir / "dashboards.log").open("wb")
     process = subprocess.Popen(
