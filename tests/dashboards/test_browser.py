@@ -127,6 +127,13 @@ def test_page_renders_with_data_and_no_exception(
     # Charts are drawn by Vega into canvas or svg elements.
     browser.wait_for("document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length > 0")
     browser.wait_for("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout_s=30)
+    # Visible tables are drawn into a canvas once their data arrives; a screenshot taken before
+    # shows empty boxes. (A table in a tab that is not selected is never drawn.)
+    browser.wait_for(
+        "Array.from(document.querySelectorAll('[data-testid=\"stDataFrame\"]'))"
+        ".filter(table => table.checkVisibility())"
+        ".every(table => table.querySelector('canvas'))"
+    )
     assert (
         browser.evaluate("document.querySelectorAll('[data-testid=\"stException\"]').length") == 0
     )
