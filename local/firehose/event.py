@@ -53,6 +53,30 @@ def firehose_record_id(
     return f"{int(sequence_number):0{SEQUENCE_DIGITS}d}{source_digits:0{_SOURCE_DIGITS}d}"
 
 
+def snowflake_metadata(
+    stream_name: str,
+    *,
+    shard_id: str,
+    partition_key: str,
+    sequence_number: str,
+    subsequence_number: int,
+    ingestion_ms: int,
+) -> bytes:
+    """``RECORD_METADATA`` as Firehose's Snowflake destination writes it for a Kinesis source
+    (``VARIANT_CONTENT_AND_METADATA_MAPPING``; field names from the CloudFormation reference).
+    AWS does not document ``IngestionTime``'s format: we write epoch milliseconds."""
+    return orjson.dumps(
+        {
+            "kinesisStreamName": stream_name,
+            "kinesisShardId": shard_id,
+            "kinesisPartitionKey": partition_key,
+            "kinesisSequenceNumber": sequence_number,
+            "subsequenceNumber": subsequence_number,
+            "IngestionTime": ingestion_ms,
+        }
+    )
+
+
 def event_record(record: SourceRecord) -> dict[str, Any]:
     return {
         "recordId": record.record_id,

@@ -31,6 +31,7 @@ from local.firehose.event import (
     DeliveryStream,
     SourceRecord,
     build_event,
+    snowflake_metadata,
     split_into_invocations,
 )
 from local.firehose.invoke import TransformInvoker
@@ -286,15 +287,15 @@ class FirehoseWorker:
                 )
             )
             return
-        metadata = {
-            "kinesisStreamName": self._source_stream_name,
-            "kinesisShardId": record.shard_id,
-            "kinesisPartitionKey": record.partition_key,
-            "kinesisSequenceNumber": record.sequence_number,
-            "subsequenceNumber": record.subsequence_number,
-            "IngestionTime": ingestion_ms,
-        }
-        result.rows.append((content, orjson.dumps(metadata).decode("utf-8")))
+        metadata = snowflake_metadata(
+            self._source_stream_name,
+            shard_id=record.shard_id,
+            partition_key=record.partition_key,
+            sequence_number=record.sequence_number,
+            subsequence_number=record.subsequence_number,
+            ingestion_ms=ingestion_ms,
+        )
+        result.rows.append((content, metadata.decode("utf-8")))
 
 
 def _highest_sequence_per_shard(batch: Sequence[SourceRecord]) -> dict[str, str]:

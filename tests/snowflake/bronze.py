@@ -25,7 +25,13 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "RetailPosPipelineTest")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 from lambdas.transform.handler import lambda_handler
-from local.firehose.event import DeliveryStream, SourceRecord, build_event, event_record
+from local.firehose.event import (
+    DeliveryStream,
+    SourceRecord,
+    build_event,
+    event_record,
+    snowflake_metadata,
+)
 from local.firehose.invoke import FakeLambdaContext
 
 KINESIS_STREAM = "pos-sales"
@@ -140,15 +146,15 @@ def deliver(records: Iterable[SourceRecord]) -> list[BronzeRow]:
         entry = by_id[record.record_id]
         assert entry["result"] == "Ok", entry
         content = base64.b64decode(entry["data"]).decode("utf-8")
-        metadata = {
-            "kinesisStreamName": KINESIS_STREAM,
-            "kinesisShardId": record.shard_id,
-            "kinesisPartitionKey": record.partition_key,
-            "kinesisSequenceNumber": record.sequence_number,
-            "subsequenceNumber": record.subsequence_number,
-            "IngestionTime": record.arrival_ms + 1500,
-        }
-        rows.append((content, orjson.dumps(metadata).decode("utf-8")))
+        metadata = snowflake_metadata(
+            KINESIS_STREAM,
+            shard_id=record.shard_id,
+            partition_key=record.partition_key,
+            sequence_number=record.sequence_number,
+            subsequence_number=record.subsequence_number,
+            ingestion_ms=record.arrival_ms + 1500,
+        )
+        rows.append((content, metadata.decode("utf-8")))
     return rows
 
 

@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from events.firehose_events import bad_records, clean_event, mixed_bad_event
+from local.firehose.event import snowflake_metadata
 from local.warehouse import LocalWarehouse
 from tests.transform.conftest import invoke
 
@@ -50,16 +51,16 @@ def bronze_rows(event: dict[str, Any]) -> list[tuple[str, str]]:
     for source, output in zip(event["records"], response["records"], strict=True):
         assert output["result"] == "Ok", output
         kinesis = source["kinesisRecordMetadata"]
-        metadata = {
-            "kinesisStreamName": event["sourceKinesisStreamArn"].rsplit("/", 1)[1],
-            "kinesisShardId": kinesis["shardId"],
-            "kinesisPartitionKey": kinesis["partitionKey"],
-            "kinesisSequenceNumber": kinesis["sequenceNumber"],
-            "subsequenceNumber": kinesis["subsequenceNumber"],
-            "IngestionTime": kinesis["approximateArrivalTimestamp"] + INGESTION_DELAY_MS,
-        }
+        metadata = snowflake_metadata(
+            event["sourceKinesisStreamArn"].rsplit("/", 1)[1],
+            shard_id=kinesis["shardId"],
+            partition_key=kinesis["partitionKey"],
+            sequence_number=kinesis["sequenceNumber"],
+            subsequence_number=kinesis["subsequenceNumber"],
+            ingestion_ms=kinesis["approximateArrivalTimestamp"] + INGESTION_DELAY_MS,
+        )
         content = base64.b64decode(output["data"]).decode("utf-8")
-        rows.append((content, json.dumps(metadata)))
+        rows.append((content, metadata.decode("utf-8")))
     return rows
 
 
