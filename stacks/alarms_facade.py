@@ -70,26 +70,8 @@ def monitor_stream(monitoring: MonitoringFacade, stream: kinesis.IStream) -> Non
                 treat_missing_data_override=Missing.BREACHING,
             )
         },
-        add_read_provisioned_throughput_exceeded_alarm={
-            CRITICAL: RecordsThrottledThreshold(
-                max_records_throttled_threshold=limits.THROUGHPUT_EXCEEDED_AVERAGE,
-                period=ONE_MINUTE,
-                evaluation_periods=limits.THROUGHPUT_EXCEEDED_PERIODS,
-                datapoints_to_alarm=limits.THROUGHPUT_EXCEEDED_PERIODS,
-                comparison_operator_override=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data_override=Missing.NOT_BREACHING,
-            )
-        },
-        add_write_provisioned_throughput_exceeded_alarm={
-            CRITICAL: RecordsThrottledThreshold(
-                max_records_throttled_threshold=limits.THROUGHPUT_EXCEEDED_AVERAGE,
-                period=ONE_MINUTE,
-                evaluation_periods=limits.THROUGHPUT_EXCEEDED_PERIODS,
-                datapoints_to_alarm=limits.THROUGHPUT_EXCEEDED_PERIODS,
-                comparison_operator_override=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data_override=Missing.NOT_BREACHING,
-            )
-        },
+        add_read_provisioned_throughput_exceeded_alarm={CRITICAL: _throughput_exceeded()},
+        add_write_provisioned_throughput_exceeded_alarm={CRITICAL: _throughput_exceeded()},
         add_put_records_failed_alarm={
             CRITICAL: RecordsFailedThreshold(
                 max_records_failed_threshold=limits.PUT_RECORDS_FAILED_MAX,
@@ -98,6 +80,18 @@ def monitor_stream(monitoring: MonitoringFacade, stream: kinesis.IStream) -> Non
                 treat_missing_data_override=Missing.NOT_BREACHING,
             )
         },
+    )
+
+
+def _throughput_exceeded() -> RecordsThrottledThreshold:
+    """Read and write throughput exceeded share one threshold (AWS Solutions' average >= 0.01)."""
+    return RecordsThrottledThreshold(
+        max_records_throttled_threshold=limits.THROUGHPUT_EXCEEDED_AVERAGE,
+        period=ONE_MINUTE,
+        evaluation_periods=limits.THROUGHPUT_EXCEEDED_PERIODS,
+        datapoints_to_alarm=limits.THROUGHPUT_EXCEEDED_PERIODS,
+        comparison_operator_override=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data_override=Missing.NOT_BREACHING,
     )
 
 
