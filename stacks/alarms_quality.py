@@ -57,6 +57,38 @@ def share_expression(
     return f"IF(({total}) >= {min_records}, ({bad_sum}) / ({total}), 0)"
 
 
+def share_alarm(
+    scope: Construct,
+    construct_id: str,
+    target: AlarmTarget,
+    *,
+    bad: dict[str, cloudwatch.IMetric],
+    good: dict[str, cloudwatch.IMetric],
+    min_records: int,
+    max_share: float,
+    period: cdk.Duration,
+    label: str,
+    description: str,
+) -> cloudwatch.Alarm:
+    """Alarm when the bad share of a period's records exceeds ``max_share``, judged only once
+    there are ``min_records``; a quiet period is not a breach."""
+    return plain_alarm(
+        scope,
+        construct_id,
+        target,
+        metric=cloudwatch.MathExpression(
+            expression=share_expression(bad, good, min_records),
+            using_metrics={**bad, **good},
+            label=label,
+            period=period,
+        ),
+        threshold=max_share,
+        comparison=Op.GREATER_THAN_THRESHOLD,
+        missing=Missing.NOT_BREACHING,
+        description=description,
+    )
+
+
 class TransformQualityAlarms(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, target: AlarmTarget) -> None:
         super().__init__(scope, construct_id)
@@ -68,19 +100,16 @@ class TransformQualityAlarms(Construct):
         }
         valid = transform_metric(TRANSFORM_STATUS_METRICS["valid"], period)
         good: dict[str, cloudwatch.IMetric] = {"m_valid": valid}
-        self.invalid_share = plain_alarm(
+        self.invalid_share = share_alarm(
             self,
             "TransformInvalidShare",
             target,
-            metric=cloudwatch.MathExpression(
-                expression=share_expression(bad, good, limits.INVALID_SHARE_MIN_RECORDS),
-                using_metrics={**bad, **good},
-                label="Share of records the transform tagged as not valid",
-                period=period,
-            ),
-            threshold=limits.INVALID_SHARE_MAX,
-            comparison=Op.GREATER_THAN_THRESHOLD,
-            missing=Missing.NOT_BREACHING,
+            bad=bad,
+            good=good,
+            min_records=limits.INVALID_SHARE_MIN_RECORDS,
+            max_share=limits.INVALID_SHARE_MAX,
+            period=period,
+            label="Share of records the transform tagged as not valid",
             description="Over 5 % of the hour's records (at least 100) failed the pos.v1 checks "
             "or were not JSON objects: a systematic fault upstream.",
         )
@@ -162,19 +191,16 @@ class SnowflakeAlarms(Construct):
         accepted = monitor_metric(monitor_metrics.RECORDS_ACCEPTED, database, "Sum", period=hour)
         bad: dict[str, cloudwatch.IMetric] = {"rejected": rejected}
         good: dict[str, cloudwatch.IMetric] = {"accepted": accepted}
-        self.rejected_share = plain_alarm(
+        self.rejected_share = share_alarm(
             self,
             "SnowflakeRejectedShare",
             target,
-            metric=cloudwatch.MathExpression(
-                expression=share_expression(bad, good, limits.REJECTED_SHARE_MIN_RECORDS),
-                using_metrics={**bad, **good},
-                label="Share of records Silver rejected",
-                period=hour,
-            ),
-            threshold=limits.REJECTED_SHARE_MAX,
-            comparison=Op.GREATER_THAN_THRESHOLD,
-            missing=Missing.NOT_BREACHING,
+            bad=bad,
+            good=good,
+            min_records=limits.REJECTED_SHARE_MIN_RECORDS,
+            max_share=limits.REJECTED_SHARE_MAX,
+            period=hour,
+            label="Share of records Silver rejected",
             description="Over 5 % of the hour's records (at least 100) were rejected to "
             "SILVER.RETAIL_POS_REJECTED: see rejects by rule on the dashboard.",
         )
