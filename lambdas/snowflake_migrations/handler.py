@@ -25,13 +25,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.snowflake_migrations.apply import MigrationError, apply_migrations
 from lambdas.snowflake_migrations.connect import KeyPair, connect
-from lambdas.snowflake_migrations.scripts import SqlVariables, scripts_fingerprint
+from lambdas.snowflake_migrations.scripts import (
+    PACKAGED_SCRIPTS_DIR,
+    SqlVariables,
+    scripts_fingerprint,
+)
 from lambdas.snowflake_migrations.tasks import suspend_tasks
 
 logger = Logger(service="pos-snowflake-migrations")
 
 # The asset holds lambdas/ and snowflake/ side by side, as the repository does.
-DEFAULT_SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "snowflake"
+DEFAULT_SCRIPTS_DIR = PACKAGED_SCRIPTS_DIR
 # CloudFormation accepts at most 4 KB of response; the list of applied scripts is cut to fit.
 MAX_LISTED_SCRIPTS = 20
 
@@ -131,7 +135,7 @@ def _delete(physical_id: str, properties: MigrationProperties) -> dict[str, Any]
     except Exception:
         logger.exception(
             "Could not suspend the Snowflake tasks; nothing was dropped. Suspend them with "
-            "`python -m lambdas.snowflake_migrations.cli suspend-tasks ...`"
+            "`pos migrate suspend-tasks ...`"
         )
         return {"PhysicalResourceId": physical_id, "Data": {"TasksSuspended": "unknown"}}
     logger.info("Tasks suspended; all data kept", extra={"suspended": suspended})

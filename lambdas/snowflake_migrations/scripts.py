@@ -25,6 +25,10 @@ from pathlib import Path
 import jinja2
 from snowflake.connector.util_text import split_statements
 
+# Where ``snowflake/`` sits next to this package: in the repository (an editable install) and in
+# the migrations Lambda's asset, which holds lambdas/ and snowflake/ side by side.
+PACKAGED_SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "snowflake"
+
 SCRIPT_NAME = re.compile(
     r"^(?:(?P<kind>[VRA])(?P<version>(?<=V)\d+(?:_\d+)*)?)__(?P<description>[A-Za-z0-9_]+)\.sql$"
 )
@@ -174,11 +178,23 @@ def _order_key(script: MigrationScript) -> tuple[int, tuple[int, ...], str]:
     return kind_rank[script.kind], script.version or (), script.description
 
 
+class NoScriptsError(ValueError):
+    """The scripts folder is missing or holds no ``.sql`` file: applying it would do nothing."""
+
+
 def discover(directory: Path, variables: SqlVariables) -> list[MigrationScript]:
-    """All scripts in apply order: V by version, then R, then A, each by description."""
+    """All scripts in apply order: V by version, then R, then A, each by description.
+
+    A missing or empty folder is an error naming the path: a wrong path must never look like a
+    successful apply of nothing.
+    """
+    paths = sorted(directory.glob("*.sql")) if directory.is_dir() else []
+    if not paths:
+        state = "holds no .sql scripts" if directory.is_dir() else "does not exist"
+        raise NoScriptsError(f"migration scripts folder {directory.resolve()} {state}")
     scripts: list[MigrationScript] = []
     seen_versions: dict[tuple[int, ...], str] = {}
-    for path in sorted(directory.glob("*.sql")):
+    for path in paths:
         kind, version, description = parse_name(path.name)
         if version is not None:
             if version in seen_versions:

@@ -21,7 +21,7 @@ import streamlit as st
 from streamlit.runtime.secrets import secrets_singleton
 from streamlit.testing.v1 import AppTest
 
-from dashboards.local import local_connection
+from local.dashboards import local_connection
 from local.warehouse import LocalWarehouse
 from tests.dashboards.seeding import SeedPlan, bulk_sale, create_warehouse, deliver
 
@@ -105,7 +105,7 @@ def _restore_connector_paramstyle() -> Iterator[None]:
 
 
 def point_dashboards_at(served: ServedWarehouse) -> None:
-    """What ``python -m dashboards.local`` does with a secrets file, done in-process: the
+    """What ``pos local dashboards`` does with a secrets file, done in-process: the
     ``[connections.snowflake]`` section names the served warehouse. Caches are dropped so no
     connection or result from another warehouse is reused."""
     secrets_singleton.merge_programmatic_secrets(

@@ -1,27 +1,33 @@
-"""The real app in a real browser: ``python -m dashboards.local`` serves a seeded warehouse and
-runs Streamlit; headless Chromium opens each page, waits for its figures and charts, checks that
-no exception box is shown, and saves a screenshot of each page.
+"""The real app in a real browser, over what ``make demo`` makes: ``pos local run`` with the
+Makefile's demo arguments fills a warehouse, ``pos local dashboards`` serves it and runs Streamlit,
+and headless Chromium opens each page, waits for its figures and charts, checks that no exception
+box is shown, and saves a screenshot of each page. Then SIGTERM stops the dashboards: the launcher
+exits with 143 and leaves no process behind.
 
 Screenshots go to a temporary folder, so a test run never writes into the repository;
-``UPDATE_SCREENSHOTS=1 pytest tests/dashboards/test_browser.py`` refreshes docs/screenshots/."""
+``UPDATE_SCREENSHOTS=1 pytest tests/dashboards/test_browser.py`` refreshes docs/screenshots/
+(every figure on them is then what a user of ``make demo`` sees)."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.dashboards.cdp import Browser
-from tests.dashboards.conftest import SEED_PLAN, with_bulk_sale
-from tests.dashboards.seeding import REPO, create_warehouse, deliver
+from tests.dashboards.seeding import REPO
+from tests.process_tree import Process, alive, wait_for_descendants
 
 pytestmark = [
     pytest.mark.slow,
@@ -31,6 +37,7 @@ pytestmark = [
     ),
 ]
 
+POS = Path(sys.executable).with_name("pos")
 DOC_SCREENSHOTS = REPO / "docs" / "screenshots"
 PAGES = {
     # url path (the default page is served at the root): texts shown once its data has loaded
@@ -40,8 +47,21 @@ PAGES = {
         "Stock by store and product",
         "Lowest days of cover",
     ),
-    "pipeline_health": ("Rows waiting in each stream", "Recent runs", "Event to Gold latency"),
+    "pipeline_health": (
+        "Rows waiting in each stream",
+        "Recent runs",
+        "Kinesis arrival to Gold latency",
+        "Sale time to arrival, p50",
+    ),
 }
+
+
+def demo_args() -> list[str]:
+    """``DEMO_ARGS`` of the Makefile: the run ``make demo`` does."""
+    for line in (REPO / "Makefile").read_text().splitlines():
+        if line.startswith("DEMO_ARGS ?="):
+            return shlex.split(line.split("?=", 1)[1])
+    raise AssertionError("the Makefile defines no DEMO_ARGS")
 
 
 def free_port() -> int:
@@ -64,40 +84,57 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float = 
     raise TimeoutError(f"{url} did not answer")
 
 
-@pytest.fixture(scope="module")
-def dashboards_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work_dir = tmp_path_factory.mktemp("browser")
-    warehouse = create_warehouse(work_dir / "warehouse")
-    deliver(warehouse, work_dir, with_bulk_sale(warehouse, SEED_PLAN))
-    warehouse.run_until_idle()
-    warehouse.close()  # the dashboards process opens the files next; only one process may
+@dataclass
+class Dashboards:
+    url: str
+    process: subprocess.Popen[bytes]
+    started: list[Process] = field(default_factory=list)
 
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "dashboards.local",
-        "--db-dir",
-        str(work_dir / "warehouse"),
-        "--port",
-        str(port),
-        "--secrets",
-        str(work_dir / "secrets.toml"),
-    ]
-    log = (work_dir / "dashboards.log").open("wb")
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
+    def stop(self) -> tuple[int, list[Process]]:
+        """SIGTERM the launcher, wait for it; its exit code and whatever it left running."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=60)
+        return code, [each for each in self.started if alive(each)]
+
+
+@pytest.fixture(scope="module")
+def demo_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("demo")
+    completed = subprocess.run(
+        [str(POS), "local", "run", *demo_args(), "--workdir", str(work / "demo")],
+        cwd=work,
+        capture_output=True,
+        timeout=900,
+        check=False,
     )
+    assert completed.returncode == 0, completed.stdout.decode()[-3000:]
+    return work / "demo"
+
+
+@pytest.fixture(scope="module")
+def dashboards(demo_workdir: Path) -> Iterator[Dashboards]:
+    port = free_port()
+    command = [str(POS), "local", "dashboards", "--workdir", str(demo_workdir), "--port", str(port)]
+    log = (demo_workdir / "dashboards.log").open("wb")
+    process = subprocess.Popen(
+        command, cwd=demo_workdir, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
+    )
+    running = Dashboards(f"http://127.0.0.1:{port}", process)
     try:
-        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process)
-        yield f"http://127.0.0.1:{port}"
+        wait_healthy(f"{running.url}/_stcore/health", process)
+        running.started = wait_for_descendants(process, ["streamlit"])
+        yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        if process.poll() is None:
             process.kill()
+            process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def dashboards_url(dashboards: Dashboards) -> str:
+    return dashboards.url
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +178,13 @@ def test_page_renders_with_data_and_no_exception(
     shot = screenshots / f"{page}.png"
     browser.screenshot(shot)
     assert shot.stat().st_size > 10_000, "the screenshot is blank"
+
+
+def test_sigterm_stops_the_dashboards_and_everything_they_started(
+    dashboards: Dashboards,
+) -> None:
+    # Runs after the page tests (same module, defined last).
+    assert any("streamlit" in each.command for each in dashboards.started)
+    code, survivors = dashboards.stop()
+    assert code == 128 + signal.SIGTERM
+    assert survivors == []
