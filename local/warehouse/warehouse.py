@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lambdas.snowflake_migrations.apply import ApplyResult, apply_migrations
 from lambdas.snowflake_migrations.scripts import SqlVariables, validate_identifier
-from local.warehouse import bronze, streams
+from local.warehouse import bronze, quiet, streams
 from local.warehouse.connection import RunnerConnection
 from local.warehouse.objects import ObjectName
 from local.warehouse.runtime import WarehouseRuntime
@@ -27,6 +27,7 @@ BRONZE_TABLE = ("BRONZE", "JSON_RAW_DATA")
 
 class LocalWarehouse:
     def __init__(self, db_dir: Path | str, variables: SqlVariables | None = None) -> None:
+        quiet.install()
         self.db_dir = Path(db_dir)
         self.db_dir.mkdir(parents=True, exist_ok=True)
         self.variables = variables or SqlVariables()
