@@ -12,28 +12,46 @@ retries), so the server handles one request at a time: real Kinesis is lineariza
 
 Either way moto keeps its data in memory: when the run's process dies the stream is gone (the
 child exits when its stdin, a pipe from the parent, reaches end-of-file, which the kernel
-delivers when the parent dies, even by SIGKILL). That is why the local pipeline keeps its own
-durable ledger (see local/pipeline/ledger.py) and names each incarnation of the stream distinctly.
+delivers when the parent dies, even by SIGKILL; on Linux it also gets the parent-death signal,
+see local/processes.py). That is why the local pipeline keeps its own durable ledger (see
+local/pipeline/ledger.py) and names each incarnation of the stream distinctly.
+
+Bounded memory: Kinesis keeps a record for the stream's retention period, 24 hours at least
+("The default retention period of 24 hours", https://docs.aws.amazon.com/streams/latest/dev/
+kinesis-extended-retention.html), and moto keeps every record for the life of the process, so a
+long local run would hold everything it ever produced. Given ``consumed_positions`` (the local
+Firehose's checkpoint file), the server drops the records at or below the checkpointed sequence
+number of each shard, about once a second: nothing else reads the local stream, and a restart
+makes a new stream anyway. The newest record of a shard is always kept, because moto numbers the
+next record after the last one it holds. moto also files two CloudWatch data points per
+``PutRecords`` call; nothing reads them locally, so they are dropped with the records.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import orjson
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.kinesis.models import kinesis_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from local.processes import child_env, die_with_parent
 
 if TYPE_CHECKING:
     from types_boto3_kinesis import KinesisClient
@@ -43,25 +61,37 @@ LOCAL_REGION = "us-east-1"
 _LOCAL_KEY = "local"
 DEFAULT_SHARDS = 4
 _START_TIMEOUT_S = 30.0
+TRIM_INTERVAL_S = 1.0
 
 
 class LocalKinesis:
     def __init__(
-        self, stream_name: str, shard_count: int = DEFAULT_SHARDS, *, in_process: bool = False
+        self,
+        stream_name: str,
+        shard_count: int = DEFAULT_SHARDS,
+        *,
+        in_process: bool = False,
+        consumed_positions: Path | None = None,
     ) -> None:
         self.stream_name = stream_name
         self.shard_count = shard_count
         self.in_process = in_process
+        self.consumed_positions = consumed_positions
         self._server: BaseWSGIServer | None = None
         self._child: subprocess.Popen[bytes] | None = None
+        self._stop_trimming = threading.Event()
         self.endpoint_url = ""
         self.stream_arn = ""
 
     def start(self) -> LocalKinesis:
         if self.in_process:
             self._server, self.endpoint_url = _serve()
+            if self.consumed_positions is not None:
+                _start_trimming(
+                    self.stream_name, self.consumed_positions, self._server, self._stop_trimming
+                )
         else:
-            self._child, self.endpoint_url = _start_child()
+            self._child, self.endpoint_url = _start_child(self.stream_name, self.consumed_positions)
         client = self.client()
         client.create_stream(StreamName=self.stream_name, ShardCount=self.shard_count)
         deadline = time.monotonic() + 10
@@ -93,6 +123,7 @@ class LocalKinesis:
         # moto's backend is global to the process and outlives the server: drop the stream so a
         # later in-process LocalKinesis (tests, the benchmark) starts clean.
         assert self._server is not None
+        self._stop_trimming.set()
         try:
             self.client().delete_stream(StreamName=self.stream_name, EnforceConsumerDeletion=True)
         finally:
@@ -107,15 +138,77 @@ class LocalKinesis:
 
 
 class _OneRequestAtATime:
-    """WSGI wrapper: the whole request, response body included, under one lock."""
+    """WSGI wrapper: the whole request, response body included, under one lock (which trimming
+    takes too: moto's backend is not thread-safe)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self._lock:
+        with self.lock:
             return list(self._app(environ, start_response))
+
+
+def trim_consumed(stream_name: str, positions: Mapping[str, str]) -> int:
+    """Drops the records of ``stream_name`` at or below each shard's consumed sequence number
+    (keeping each shard's newest record) and moto's CloudWatch data points; returns the records
+    dropped. The caller holds the server's request lock."""
+    dropped = 0
+    for regions in list(kinesis_backends.values()):
+        for backend in list(regions.values()):
+            stream = backend.streams.get(stream_name)
+            if stream is None:
+                continue
+            for shard_id, sequence in positions.items():
+                shard = stream.shards.get(shard_id)
+                if shard is None:
+                    continue
+                records, through = shard.records, int(sequence)
+                while len(records) > 1:
+                    oldest = next(iter(records))
+                    if oldest > through:
+                        break
+                    del records[oldest]
+                    dropped += 1
+    for metric_regions in list(cloudwatch_backends.values()):
+        for metrics in list(metric_regions.values()):
+            metrics.metric_data.clear()
+    return dropped
+
+
+def _read_positions(path: Path) -> dict[str, str] | None:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None  # not written yet (or being replaced): try again next time
+    shards = data.get("shards") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in shards.items()} if isinstance(shards, dict) else None
+
+
+def _start_trimming(
+    stream_name: str, positions_file: Path, server: BaseWSGIServer, stop: threading.Event
+) -> None:
+    app = server.app
+    assert isinstance(app, _OneRequestAtATime)
+
+    def trim_forever() -> None:
+        seen: float | None = None
+        while not stop.wait(TRIM_INTERVAL_S):
+            try:
+                modified = positions_file.stat().st_mtime
+            except OSError:
+                continue
+            if modified == seen:
+                continue
+            positions = _read_positions(positions_file)
+            if positions is None:
+                continue
+            seen = modified
+            with app.lock:
+                trim_consumed(stream_name, positions)
+
+    threading.Thread(target=trim_forever, name="moto trim", daemon=True).start()
 
 
 def _serve() -> tuple[BaseWSGIServer, str]:
@@ -140,13 +233,18 @@ def client_for(endpoint_url: str) -> KinesisClient:
     )
 
 
-def _start_child() -> tuple[subprocess.Popen[bytes], str]:
+def _start_child(
+    stream_name: str, consumed_positions: Path | None
+) -> tuple[subprocess.Popen[bytes], str]:
     """Starts ``python -m local.kinesis``; returns it and the endpoint it printed."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "local.kinesis"],
+    command = [sys.executable, "-m", "local.kinesis", "--stream", stream_name]
+    if consumed_positions is not None:
+        command += ["--consumed-positions", str(consumed_positions)]
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env=child_env({"PYTHONUNBUFFERED": "1"}),
     )
     assert child.stdout is not None
     # The child prints one line, its endpoint, once it is listening.
@@ -158,9 +256,16 @@ def _start_child() -> tuple[subprocess.Popen[bytes], str]:
     return child, line
 
 
-def serve_until_parent_exits() -> None:
+def serve_until_parent_exits(argv: list[str] | None = None) -> None:
     """The child's body: serve on a free port, print the endpoint, exit when stdin closes."""
-    _, endpoint_url = _serve()
+    parser = argparse.ArgumentParser(prog="python -m local.kinesis")
+    parser.add_argument("--stream", required=True)
+    parser.add_argument("--consumed-positions", type=Path)
+    args = parser.parse_args(argv)
+    die_with_parent()
+    server, endpoint_url = _serve()
+    if args.consumed_positions is not None:
+        _start_trimming(args.stream, args.consumed_positions, server, threading.Event())
     sys.stdout.write(f"{endpoint_url}\n")
     sys.stdout.flush()
     # Nobody reads stdout after the endpoint line: never let a full pipe block the server.

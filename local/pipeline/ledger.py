@@ -154,6 +154,21 @@ class ProduceLedger:
     def records(self) -> list[ProducedRecord]:
         return list(read_json_lines(self.events_path))
 
+    def lines(self, indices: Sequence[int]) -> list[bytes]:
+        """The recorded bytes of the given lines (ascending), reading the file once."""
+        wanted = iter(indices)
+        found: list[bytes] = []
+        target = next(wanted, None)
+        for index, record in enumerate(read_json_lines(self.events_path)):
+            while target is not None and target == index:
+                found.append(record.data)
+                target = next(wanted, None)
+            if target is None:
+                break
+        if target is not None:
+            raise IndexError(f"line {target} is not in {self.events_path}")
+        return found
+
     def close(self) -> None:
         self._events.close()
         self._put_log.close()

@@ -15,6 +15,7 @@ and the warehouse absorbs any copies.
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import os
 import shutil
@@ -24,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,7 +35,7 @@ from lambdas.snowflake_migrations.scripts import SqlVariables
 from lambdas.snowflake_monitor.health import HealthReport
 from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
 from local.firehose.buffer import MIB
-from local.firehose.checkpoint import CheckpointStore
+from local.firehose.checkpoint import POSITIONS_FILE, CheckpointStore
 from local.firehose.error_output import (
     PROCESSING_FAILED_PREFIX,
     SNOWFLAKE_FAILED_PREFIX,
@@ -50,10 +51,12 @@ from local.pipeline.ledger import ProduceLedger, merge_positions, undelivered_li
 from local.pipeline.lock import WorkdirLock
 from local.pipeline.produce import ProduceJob, PutProgress, generator_options, produce
 from local.pipeline.state import RunState
+from local.processes import child_env
 from local.reconcile import Expected, Reconciliation, reconcile
 from local.reconcile.queries import Connection, query
+from local.resources import snowflake_scripts
 from producer.generator import DUPLICATE, VALID, SaleGenerator
-from producer.records import ProducedRecord
+from producer.records import ProducedRecord, read_json_lines
 
 STREAM_BASE_NAME = "retail-pos-sales"
 DELIVERY_STREAM_NAME = "retail-pos-to-snowflake"
@@ -89,7 +92,7 @@ class RunOptions:
     buffer_size_bytes: int = BUFFER_SIZE_MB * MIB
     buffer_interval_s: float = BUFFER_INTERVAL_SECONDS
     task_interval_s: float = 0.25
-    snowflake_dir: Path = Path("snowflake")
+    snowflake_dir: Path = field(default_factory=snowflake_scripts)
     fresh: bool = False
     # Where moto and the producer run (the benchmark compares both; see the module docstring).
     kinesis_in_process: bool = False
@@ -139,24 +142,35 @@ class RunResult:
 
 
 def _expected(
-    params: Mapping[str, Any], produced: int
+    params: Mapping[str, Any], ledger: ProduceLedger
 ) -> tuple[Expected, set[str], set[str]] | None:
-    """For generated runs: what Silver and REJECTED must hold (regenerated from the seed)."""
+    """For generated runs: what Silver and REJECTED must hold. What each line was meant to be
+    is regenerated from the seed; its bytes are the ledger's (sales stamped on the wall clock
+    differ from a regeneration in their times only). One pass, nothing kept but ids."""
     if params["from_file"]:
         return None
-    records = list(itertools.islice(SaleGenerator(generator_options(params)), produced))
-    good = [record for record in records if record.kind == VALID]
-    bad = [record for record in records if record.kind not in (VALID, DUPLICATE)]
-    good_ids = {_transaction_id(record) for record in good} - {None}
-    bad_ids = {_transaction_id(record) for record in bad} - {None}
+    meant = SaleGenerator(generator_options(params))
+    good = bad = 0
+    good_ids: set[str] = set()
+    bad_ids: set[str] = set()
+    bad_digests: set[bytes] = set()
+    for sent in itertools.islice(read_json_lines(ledger.events_path), ledger.recorded):
+        kind = meant.next_record().kind
+        if kind == VALID:
+            good += 1
+            good_ids.add(_transaction_id(sent) or "")
+        elif kind != DUPLICATE:
+            bad += 1
+            bad_ids.add(_transaction_id(sent) or "")
+            bad_digests.add(hashlib.sha256(sent.data).digest())
     expected = Expected(
-        silver_transactions=len(good),
+        silver_transactions=good,
         # Identical bad bytes are one rejection; later copies are ignored like any resend.
-        rejected_records=len({record.data for record in bad}),
-        copies=produced - len(good) - len(bad),
+        rejected_records=len(bad_digests),
+        copies=ledger.recorded - good - bad,
     )
     # A conflicting resend shares its id with an accepted sale: only the good id counts there.
-    return expected, {i for i in good_ids if i}, {i for i in bad_ids if i}
+    return expected, good_ids - {""}, bad_ids - {""}
 
 
 def _transaction_id(record: ProducedRecord) -> str | None:
@@ -184,6 +198,7 @@ class LocalPipeline:
         self._handler = handler
         self._producer_error: BaseException | None = None
         self._producer_child: subprocess.Popen[bytes] | None = None
+        self._kinesis: LocalKinesis | None = None
         self._lock: WorkdirLock | None = None
 
     # -- layout -------------------------------------------------------------------------------
@@ -223,8 +238,6 @@ class LocalPipeline:
         self._lock = lock
         params = self.options.params()
         state = RunState.load_or_create(self.workdir / "run.json", params)
-        if state.params["base_time"] is None:
-            state.params["base_time"] = datetime.now(UTC).isoformat()
         state.incarnations += 1
         state.save(self.workdir / "run.json")
         stream_name = f"{STREAM_BASE_NAME}-{state.incarnations:03d}"
@@ -278,8 +291,12 @@ class LocalPipeline:
         if state.params["events"] is not None:
             self.progress.target = state.params["events"]
         kinesis = LocalKinesis(
-            stream_name, self.options.shards, in_process=self.options.kinesis_in_process
-        ).start()
+            stream_name,
+            self.options.shards,
+            in_process=self.options.kinesis_in_process,
+            consumed_positions=self._checkpoint_dir(stream_name) / POSITIONS_FILE,
+        )
+        self._kinesis = kinesis.start()
         job = ProduceJob(
             producer_dir=str(ledger.events_path.parent),
             stream_name=stream_name,
@@ -350,8 +367,7 @@ class LocalPipeline:
             )
             timings["firehose_invocations"] = worker.stats.invocations
         finally:
-            self._stop_producer_child()
-            kinesis.stop()
+            self.stop_children()
 
     def _guard(
         self, body: Callable[[], object], on_error: Callable[[BaseException], None] | None = None
@@ -430,6 +446,7 @@ class LocalPipeline:
             stdout=subprocess.PIPE,
             # The child shares the workdir lock until it is gone (see local/pipeline/lock.py).
             pass_fds=(self._lock.fd,),
+            env=child_env(),
         )
         self._producer_child = child
         assert child.stdin is not None and child.stdout is not None
@@ -450,6 +467,16 @@ class LocalPipeline:
             raise RuntimeError(
                 f"the producer process failed (exit code {code}): {outcome.get('error')}"
             )
+
+    def stop_children(self) -> None:
+        """Stops the producer and moto's server processes, if running, and waits for them.
+
+        The run's own clean-up, and what the CLI calls when the run is interrupted (SIGINT or
+        SIGTERM); safe to call twice, from either thread."""
+        self._stop_producer_child()
+        kinesis, self._kinesis = self._kinesis, None
+        if kinesis is not None:
+            kinesis.stop()
 
     def _stop_producer_child(self) -> None:
         child, self._producer_child = self._producer_child, None
@@ -515,7 +542,7 @@ class LocalPipeline:
                 for entry in entries
                 if int(entry.sequence_number) <= positions.get((entry.stream, entry.shard_id), -1)
             }
-        expectations = _expected(state.params, ledger.recorded)
+        expectations = _expected(state.params, ledger)
         return reconcile(
             connection,
             self.variables,

@@ -20,6 +20,7 @@ from local.warehouse.objects import ObjectName
 from local.warehouse.prepared import StatementCache
 from local.warehouse.procedures import ProcedureDefinition, parse_create_procedure
 from local.warehouse.registry import Registry, StoredDefinition
+from local.warehouse.results import RecentResults
 from local.warehouse.tasks import TaskScheduler
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class WarehouseRuntime:
     def __init__(self, db_dir: Path) -> None:
         self.db_dir = db_dir
         self.fakesnow = FakeSnow(db_path=db_dir)
+        # fakesnow's own dict keeps every result forever (see results.py).
+        self.fakesnow.results_cache = RecentResults()
         self.registry = Registry()
         self.failures = FailurePlan()
         self._connect_lock = threading.Lock()
