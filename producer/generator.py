@@ -1,10 +1,14 @@
 """Deterministic pos.v1 sale generator: a chain's day of sales with knobs for bad input and resends.
 
-Same seed, same options and same base time give byte-identical records. Sales spread over the
-stores by weight, carry 1-5 lines from the catalog, and see canceled lines and refunds at realistic
-rates. ``bad_rate`` mixes in every kind of bad input the transform and the Silver rules must
-handle; ``duplicate_rate`` re-sends an earlier sale byte for byte (what a POS does when it retries
-after a timeout).
+Same seed, same options and same base time give byte-identical records. A sale's ``timestamp``
+comes either from that synthetic clock (``base_time`` plus ``seconds_between_sales`` per sale: a
+reproducible file) or from a real clock (``clock``: the sale is stamped when it is produced, as a
+POS stamps it, so its time never runs ahead of the wall clock). The clock only changes the
+timestamps: every other field, and which records are bad or resent, depend on the seed alone.
+Sales spread over the stores by weight, carry 1-5 lines from the catalog, and see canceled lines
+and refunds at realistic rates. ``bad_rate`` mixes in every kind of bad input the transform and
+the Silver rules must handle; ``duplicate_rate`` re-sends an earlier sale byte for byte (what a
+POS does when it retries after a timeout).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import random
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -71,9 +75,13 @@ class GeneratorOptions:
     base_time: datetime = field(default_factory=lambda: datetime.now(UTC))
     bad_rate: float = 0.0
     duplicate_rate: float = 0.0
-    # Business-time spacing of consecutive sales across the chain. Keep timestamps near the send
-    # time: Silver rejects a sale stamped more than 10 minutes after it reached Kinesis.
+    # Business-time spacing of consecutive sales across the chain (the synthetic clock). Keep
+    # timestamps near the send time: Silver rejects a sale stamped more than 10 minutes after it
+    # reached Kinesis.
     seconds_between_sales: float = 0.01
+    # A real clock (e.g. ``wall_clock``): each sale is stamped with its time when generated, and
+    # base_time and seconds_between_sales are not used for timestamps.
+    clock: Callable[[], datetime] | None = None
 
     def __post_init__(self) -> None:
         if self.base_time.tzinfo is None:
@@ -84,6 +92,11 @@ class GeneratorOptions:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
         if self.bad_rate + self.duplicate_rate > 1.0:
             raise ValueError("bad_rate + duplicate_rate cannot exceed 1")
+
+
+def wall_clock() -> datetime:
+    """Now, in UTC: what a POS stamps a sale with."""
+    return datetime.now(UTC)
 
 
 def _money(value: Decimal) -> float:
@@ -106,6 +119,9 @@ class SaleGenerator:
         self._sequence = 0
         self._recent: deque[dict[str, Any]] = deque(maxlen=RESEND_WINDOW)
         self._recent_bytes: deque[bytes] = deque(maxlen=RESEND_WINDOW)
+        # The timestamp of the latest sale generated (a producer on the synthetic clock waits
+        # for the wall clock to reach it before sending).
+        self.latest_sale_time: datetime | None = None
 
     def __iter__(self) -> Iterator[ProducedRecord]:
         while True:
@@ -127,6 +143,22 @@ class SaleGenerator:
         self._recent.append(sale)
         self._recent_bytes.append(data)
         return ProducedRecord(data, VALID, partition_key_for(data))
+
+    def remember_sent(self, sent: Iterable[bytes]) -> None:
+        """Replace the window of recent good sales (what resends copy) by the bytes actually sent.
+
+        For a producer that resumes after a crash: it regenerates the records already sent to
+        advance the seed's sequence, but on a real clock their timestamps differ from the ones
+        sent, and a resend must copy what was sent, byte for byte. ``sent`` is the good sales
+        among the regenerated ones, oldest first, as recorded.
+        """
+        recent = list(sent)[-RESEND_WINDOW:]
+        if len(recent) != len(self._recent_bytes):
+            raise ValueError(
+                f"{len(recent)} sent sales given for a window of {len(self._recent_bytes)}"
+            )
+        self._recent_bytes = deque(recent, maxlen=RESEND_WINDOW)
+        self._recent = deque((json.loads(data) for data in recent), maxlen=RESEND_WINDOW)
 
     # -- good sales ---------------------------------------------------------------------------
 
@@ -173,9 +205,16 @@ class SaleGenerator:
 
     def _next_event_time(self) -> datetime:
         self._sequence += 1
+        # Drawn on either clock, so the seed's sequence of everything else stays the same.
         jitter = self._rng.uniform(0.0, self._options.seconds_between_sales)
-        offset = self._sequence * self._options.seconds_between_sales + jitter
-        return self._options.base_time + timedelta(seconds=round(offset, 3))
+        if self._options.clock is not None:
+            moment = self._options.clock()
+            moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        else:
+            offset = self._sequence * self._options.seconds_between_sales + jitter
+            moment = self._options.base_time + timedelta(seconds=round(offset, 3))
+        self.latest_sale_time = moment
+        return moment
 
     def _lines(self) -> list[dict[str, Any]]:
         rng = self._rng

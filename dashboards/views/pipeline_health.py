@@ -1,5 +1,8 @@
 """Pipeline health page: procedure runs, rejected records by rule, stream backlog, latency.
 
+Latency starts at Kinesis arrival (stamped by AWS); how far the POS clocks are from arrival is
+shown apart, as its own figure, because a POS clock can be wrong.
+
 Reads OPS.PIPELINE_RUN_LOG and SILVER.RETAIL_POS_REJECTED. Rows waiting in each stream come from
 the OPS.STREAM_BACKLOG view (source rows minus rows consumed by successful runs), which the
 read-only dashboard role may query without any grant on BRONZE or the streams.
@@ -18,7 +21,7 @@ from dashboards.settings import (
     REJECT_SAMPLE_ROWS,
 )
 from dashboards.ui import choices, chosen, count, freshness_note
-from dashboards.warehouse import fetch
+from dashboards.warehouse import fetch, require_warehouse
 
 FAILED_COLOUR = "background-color: rgba(255, 75, 75, 0.18)"
 
@@ -44,12 +47,12 @@ def rejects_chart(rejects: pd.DataFrame) -> alt.Chart:
 def latency_chart(latency: pd.DataFrame) -> alt.Chart:
     series = latency.melt(
         id_vars=["HOUR_UTC"],
-        value_vars=["P50_EVENT_TO_GOLD_S", "P95_EVENT_TO_GOLD_S"],
+        value_vars=["P50_KINESIS_TO_GOLD_S", "P95_KINESIS_TO_GOLD_S"],
         var_name="PERCENTILE",
         value_name="SECONDS",
     )
     series["PERCENTILE"] = series["PERCENTILE"].map(
-        {"P50_EVENT_TO_GOLD_S": "p50", "P95_EVENT_TO_GOLD_S": "p95"}
+        {"P50_KINESIS_TO_GOLD_S": "p50", "P95_KINESIS_TO_GOLD_S": "p95"}
     )
     series["HOUR_UTC"] = pd.to_datetime(series["HOUR_UTC"])
     return (
@@ -57,11 +60,15 @@ def latency_chart(latency: pd.DataFrame) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=alt.X("HOUR_UTC:T", title="Hour the transactions reached Silver (UTC)"),
-            y=alt.Y("SECONDS:Q", title="Event to Gold (s)"),
+            y=alt.Y("SECONDS:Q", title="Kinesis arrival to Gold (s)"),
             color=alt.Color("PERCENTILE:N", title="Percentile"),
             tooltip=["HOUR_UTC:T", "PERCENTILE:N", alt.Tooltip("SECONDS:Q", format=",.1f")],
         )
     )
+
+
+def seconds(value: object) -> str:
+    return "-" if value is None or pd.isna(value) else f"{float(value):,.1f} s"  # type: ignore[arg-type]
 
 
 def runs_section() -> None:
@@ -106,13 +113,29 @@ def rejects_section(rule_id: str | None) -> None:
 
 
 def latency_section() -> None:
-    st.subheader(f"Event to Gold latency, last {HEALTH_LOOKBACK_HOURS} h")
+    st.subheader(f"Kinesis arrival to Gold latency, last {HEALTH_LOOKBACK_HOURS} h")
     latency = fetch("health_latency", [HEALTH_LOOKBACK_HOURS])
     if latency.empty:
         st.info(f"No transactions reached Silver in the last {HEALTH_LOOKBACK_HOURS} hours.")
         return
+    st.caption(
+        "Measured from the time Kinesis received each sale (AWS's clock) to the end of the Gold"
+        " run that included it; the POS's own sale time plays no part."
+    )
     st.altair_chart(latency_chart(latency), width="stretch")
     st.dataframe(latency, hide_index=True, width="stretch")
+
+    skew = fetch("health_pos_clock_skew", [HEALTH_LOOKBACK_HOURS]).iloc[0]
+    st.subheader("POS clocks: sale time to Kinesis arrival")
+    figures = st.columns(3)
+    figures[0].metric("Sale time to arrival, p50", seconds(skew["P50_SKEW_S"]))
+    figures[1].metric("Smallest", seconds(skew["MIN_SKEW_S"]))
+    figures[2].metric("Largest", seconds(skew["MAX_SKEW_S"]))
+    st.caption(
+        "Kinesis arrival minus the time the POS stamped on the sale: the send delay plus the POS"
+        " clock's offset. A negative figure means a POS clock runs ahead. It is not a latency"
+        " and is not included in the figures above."
+    )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -124,6 +147,7 @@ def health_panel(rule_id: str | None) -> None:
 
 
 st.title("Pipeline health")
+require_warehouse()
 rules = fetch("health_rule_catalog")
 with st.sidebar:
     st.header("Filters")

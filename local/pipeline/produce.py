@@ -7,6 +7,11 @@ child exits at once when the pipe reaches end-of-file (the parent closed it or d
 put whose put-log entries are fsynced, the child prints one JSON line: records put, ledger lines
 recorded, and the highest sequence number per shard; the parent feeds that to the ledger's
 delivery gate. A failure is printed as ``{"error": ...}`` and the exit code is 1.
+
+Sale times: without a base time (the default) each generated sale is stamped when it is produced
+(``producer.generator.wall_clock``), so no sale is stamped ahead of the wall clock. With a base
+time, sales follow the generator's reproducible synthetic clock, and the producer never puts a
+record before the wall clock has reached its sale time.
 """
 
 from __future__ import annotations
@@ -16,16 +21,18 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from local.pipeline.ledger import ProduceLedger
-from producer.generator import GeneratorOptions, SaleGenerator
+from local.processes import die_with_parent
+from producer.generator import RESEND_WINDOW, VALID, GeneratorOptions, SaleGenerator, wall_clock
 from producer.kinesis_producer import KinesisProducer, PutResult, RateLimiter, batches
 from producer.records import ProducedRecord, read_json_lines
 
@@ -68,23 +75,54 @@ class PutProgress:
 
 def generator_options(params: Mapping[str, Any]) -> GeneratorOptions:
     rate = params["rate"]
+    base_time = params["base_time"]
     return GeneratorOptions(
         seed=params["seed"],
-        base_time=datetime.fromisoformat(params["base_time"]),
+        base_time=datetime.fromisoformat(base_time) if base_time else datetime.now(UTC),
         bad_rate=params["bad_rate"],
         duplicate_rate=params["duplicate_rate"],
-        # Business time advances with the send rate, so timestamps stay close to arrival.
+        # Synthetic business time advances with the send rate, so it stays close to arrival.
         seconds_between_sales=1.0 / rate if rate else 0.001,
+        clock=None if base_time else wall_clock,
     )
 
 
-def source(params: Mapping[str, Any]) -> Iterator[ProducedRecord]:
+@dataclass
+class Source:
+    """What is left to produce: the records, and the generator behind them (None for a file)."""
+
+    records: Iterator[ProducedRecord]
+    generator: SaleGenerator | None
+
+
+def source(params: Mapping[str, Any], ledger: ProduceLedger | None = None) -> Source:
+    """The run's records after those ``ledger`` already holds (all of them without a ledger)."""
+    skip = ledger.recorded if ledger is not None else 0
     if params["from_file"]:
-        return read_json_lines(Path(params["from_file"]))
-    records: Iterator[ProducedRecord] = iter(SaleGenerator(generator_options(params)))
+        recorded = read_json_lines(Path(params["from_file"]))
+        return Source(itertools.islice(recorded, skip, None), None)
+    generator = SaleGenerator(generator_options(params))
+    good_lines: deque[int] = deque(maxlen=RESEND_WINDOW)
+    for line in range(skip):  # regenerate what was sent, to continue the seed's sequence
+        if generator.next_record().kind == VALID:
+            good_lines.append(line)
+    if ledger is not None and good_lines and params["base_time"] is None:
+        # On the wall clock the regenerated sales' times differ from those sent: resends must
+        # copy what was sent.
+        generator.remember_sent(ledger.lines(list(good_lines)))
+    records: Iterator[ProducedRecord] = iter(generator)
     if params["events"] is not None:
-        records = itertools.islice(records, params["events"])
-    return records
+        records = itertools.islice(records, max(0, params["events"] - skip))
+    return Source(records, generator)
+
+
+def _wait_for_sale_times(generator: SaleGenerator | None, synthetic: bool) -> None:
+    """On the synthetic clock, hold a batch until the wall clock reaches its last sale's time."""
+    if not synthetic or generator is None or generator.latest_sale_time is None:
+        return
+    ahead = (generator.latest_sale_time - datetime.now(UTC)).total_seconds()
+    if ahead > 0:
+        time.sleep(ahead)
 
 
 def produce(
@@ -109,15 +147,17 @@ def produce(
             put(batch)
     if job.source_exhausted:
         return
-    records = itertools.islice(source(job.params), ledger.recorded, None)
+    remaining = source(job.params, ledger)
+    synthetic = job.params["base_time"] is not None
     # A restarted --duration run produces for its full duration again (it is time-bounded,
     # not count-bounded); --events runs resume exactly where they stopped.
     duration = job.params["duration_s"]
     deadline = None if duration is None else time.monotonic() + float(duration)
     while deadline is None or time.monotonic() < deadline:
-        chunk = list(itertools.islice(records, chunk_size))
+        chunk = list(itertools.islice(remaining.records, chunk_size))
         if not chunk:
             break
+        _wait_for_sale_times(remaining.generator, synthetic)
         first = ledger.record(chunk)
         for batch in batches(enumerate(chunk, start=first)):
             put(batch)
@@ -154,6 +194,7 @@ def main() -> None:
     """The child process: one job from stdin, progress lines on stdout."""
     from local.kinesis import client_for
 
+    die_with_parent()
     job = ProduceJob.from_json(_read_line(sys.stdin.fileno()))
     threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     out = sys.stdout.buffer

@@ -13,7 +13,9 @@ error output folder, and the warehouse tables. The checks are what a data engine
 Figures the pipeline's health report also has (rejects by rule, rows waiting per stream, records
 accepted and rejected per the run log) are taken from it (``lambdas.snowflake_monitor.health``,
 the monitor's definition), not computed a second time. Its latency is Kinesis arrival to Silver;
-the reconciliation's own is arrival to Gold, a different figure.
+the reconciliation's own is arrival to Gold, a different figure. Both start at Kinesis arrival (a
+real clock); the POS's own sale time is only compared with arrival, as the separate "POS clock
+skew" figure.
 """
 
 from __future__ import annotations
@@ -88,11 +90,22 @@ def _epoch(moment: Any) -> float:
     return float(moment.timestamp())
 
 
-def latency_seconds(connection: Connection, variables: SqlVariables) -> list[float]:
+@dataclass(frozen=True)
+class Latencies:
+    """Per accepted transaction, in seconds: Kinesis arrival -> Gold (both on real clocks),
+    and the POS's sale time -> Kinesis arrival (the POS clock's skew plus the send delay)."""
+
+    to_gold: list[float]
+    pos_clock_skew: list[float]
+
+
+def latency_seconds(connection: Connection, variables: SqlVariables) -> Latencies:
     """Kinesis arrival -> the end of the first Gold run that started after Silver accepted it.
 
     A Gold run reads its stream when it starts, so a transaction is in Gold once the first Gold
-    run that started after the accepting Silver run finished has itself finished.
+    run that started after the accepting Silver run finished has itself finished. Kinesis
+    stamps the arrival and the warehouse the runs, so the figure holds whatever the POS clock
+    says; how far the POS clock is from arrival is the separate ``pos_clock_skew``.
     """
     runs = query(connection, "run_log_times", variables)
     finished = {run["RUN_ID"]: _epoch(run["FINISHED_AT"]) for run in runs}
@@ -101,15 +114,24 @@ def latency_seconds(connection: Connection, variables: SqlVariables) -> list[flo
         for run in runs
         if str(run["PROCEDURE_NAME"]).upper().endswith(UPDATE_DAILY_SUMMARY)
     )
-    latencies = []
+    to_gold, skew = [], []
     for row in query(connection, "silver_latency", variables):
+        if row["ARRIVED_AT"] is None:
+            continue
+        arrived = _epoch(row["ARRIVED_AT"])
+        if row["SOLD_AT"] is not None:
+            skew.append(arrived - _epoch(row["SOLD_AT"]))
         accepted_at = finished.get(row["RUN_ID"])
-        if accepted_at is None or row["ARRIVED_AT"] is None:
+        if accepted_at is None:
             continue
         gold_at = next((end for start, end in gold_runs if start >= accepted_at), None)
         if gold_at is not None:
-            latencies.append(gold_at - _epoch(row["ARRIVED_AT"]))
-    return latencies
+            to_gold.append(gold_at - arrived)
+    return Latencies(to_gold, skew)
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return round(seconds, 3) if seconds is not None else None
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
@@ -258,10 +280,11 @@ def reconcile(
         f" {figures['inventory_units_sold']} vs {figures['silver_units_sold']} units",
     )
     latencies = latency_seconds(connection, variables)
-    p50, p95 = percentile(latencies, 0.50), percentile(latencies, 0.95)
     figures.update(
-        latency_p50_s=round(p50, 3) if p50 is not None else None,
-        latency_p95_s=round(p95, 3) if p95 is not None else None,
+        latency_p50_s=_rounded(percentile(latencies.to_gold, 0.50)),
+        latency_p95_s=_rounded(percentile(latencies.to_gold, 0.95)),
+        pos_clock_skew_p50_s=_rounded(percentile(latencies.pos_clock_skew, 0.50)),
+        pos_clock_skew_p95_s=_rounded(percentile(latencies.pos_clock_skew, 0.95)),
         elapsed_s=round(elapsed_s, 2),
         events_per_s=round(produced / elapsed_s, 1) if elapsed_s > 0 else None,
     )

@@ -3,6 +3,7 @@ and the dead-letter table; rows waiting equal the runner's own stream offsets.""
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from tests.dashboards.seeding import SeedPlan, deliver
 
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
 
+RUN_METRICS = ("Runs, last 24 h", "Failed runs", "Rows waiting in streams", "Rejected records")
 STREAMS = (
     "BRONZE.JSON_RAW_DATA_STREAM",
     "SILVER.PROCESSED_FOR_INVENTORY_STREAM",
@@ -32,13 +34,47 @@ def test_run_and_reject_counts_match_the_warehouse(
     rejected = seeded_warehouse.rows("SELECT COUNT(*) AS N FROM SILVER.RETAIL_POS_REJECTED")[0]["N"]
     assert runs and rejected > 0
     app = run_seeded("pipeline_health")
-    assert metrics(app) == {
+    shown = metrics(app)
+    assert {name: shown[name] for name in RUN_METRICS} == {
         "Runs, last 24 h": f"{len(runs):,}",
         "Failed runs": f"{sum(1 for run in runs if run['STATUS'] == 'FAILED'):,}",
         "Rows waiting in streams": "0",
         "Rejected records": f"{rejected:,}",
     }
     assert not app.error
+
+
+def test_latency_starts_at_kinesis_arrival_and_pos_clock_skew_is_shown_apart(
+    run_seeded: PageRunner, seeded_warehouse: ServedWarehouse
+) -> None:
+    app = run_seeded("pipeline_health")
+    latency = next(
+        frame.value for frame in app.dataframe if "P50_KINESIS_TO_GOLD_S" in frame.value.columns
+    )
+    # No figure of the latency table depends on the sale time the POS stamped.
+    assert not [column for column in latency.columns if "EVENT" in column or "SKEW" in column]
+    assert (latency["P50_KINESIS_TO_GOLD_S"] >= latency["P50_KINESIS_TO_SILVER_S"]).all()
+    assert (latency["P95_KINESIS_TO_GOLD_S"] >= latency["P50_KINESIS_TO_GOLD_S"]).all()
+    assert (
+        latency["TRANSACTIONS"].sum()
+        == seeded_warehouse.rows(
+            "SELECT COUNT(*) AS N FROM SILVER.RETAIL_POS_PROCESSED WHERE LINE_NUMBER = 1"
+        )[0]["N"]
+    )
+
+    # The skew figures, computed here from Silver's rows: arrival minus the POS's sale time.
+    rows = seeded_warehouse.rows(
+        "SELECT EVENT_TS_UTC, KINESIS_ARRIVAL_AT FROM SILVER.RETAIL_POS_PROCESSED"
+        " WHERE LINE_NUMBER = 1"
+    )
+    skews_ms = [
+        round((row["KINESIS_ARRIVAL_AT"] - row["EVENT_TS_UTC"]).total_seconds() * 1000)
+        for row in rows
+    ]
+    shown = metrics(app)
+    assert shown["Sale time to arrival, p50"] == f"{statistics.median(skews_ms) / 1000:,.1f} s"
+    assert shown["Smallest"] == f"{min(skews_ms) / 1000:,.1f} s"
+    assert shown["Largest"] == f"{max(skews_ms) / 1000:,.1f} s"
 
 
 def test_reject_sample_filtered_by_rule_shows_only_that_rule(

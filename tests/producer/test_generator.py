@@ -5,11 +5,18 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from producer.catalog import PAYMENT_METHODS, PRODUCTS, STORES_BY_ID
-from producer.generator import DUPLICATE, VALID, BadKind, GeneratorOptions, SaleGenerator
+from producer.generator import (
+    DUPLICATE,
+    VALID,
+    BadKind,
+    GeneratorOptions,
+    SaleGenerator,
+    wall_clock,
+)
 from producer.records import UNKNOWN_PARTITION_KEY
 
 BASE = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
@@ -102,3 +109,62 @@ def test_duplicates_are_byte_identical_resends_of_earlier_good_sales() -> None:
         elif produced.kind == VALID:
             seen.add(produced.data)
     assert 0.03 < duplicates / len(records) < 0.07
+
+
+def test_on_a_real_clock_each_sale_is_stamped_when_generated_and_nothing_else_changes() -> None:
+    ticks = iter(datetime(2026, 11, 30, 9, 0, second, 123456, tzinfo=UTC) for second in range(60))
+    clocked = SaleGenerator(
+        GeneratorOptions(seed=11, base_time=BASE, bad_rate=0.2, clock=lambda: next(ticks))
+    )
+    synthetic = SaleGenerator(GeneratorOptions(seed=11, base_time=BASE, bad_rate=0.2))
+    for _ in range(40):
+        on_clock, on_schedule = clocked.next_record(), synthetic.next_record()
+        assert on_clock.kind == on_schedule.kind
+        if on_clock.kind != VALID:
+            continue
+        stamped, scheduled = json.loads(on_clock.data), json.loads(on_schedule.data)
+        # The sale time is the clock's reading (to the millisecond, as a POS sends it) ...
+        sold_at = datetime.fromisoformat(stamped["timestamp"])
+        assert sold_at.astimezone(UTC) == clocked.latest_sale_time
+        assert sold_at.microsecond % 1000 == 0
+        # ... and every other field is the seed's.
+        del stamped["timestamp"], scheduled["timestamp"]
+        if stamped["refund"] and scheduled["refund"]:
+            del stamped["refund"]["timestamp"], scheduled["refund"]["timestamp"]
+        assert stamped == scheduled
+
+
+def test_a_resumed_generator_resends_the_bytes_that_were_sent() -> None:
+    def generator(start_s: int) -> SaleGenerator:
+        ticks = itertools.count(start_s)
+        clock = lambda: BASE + timedelta(seconds=next(ticks))  # noqa: E731
+        return SaleGenerator(GeneratorOptions(seed=5, duplicate_rate=0.3, clock=clock))
+
+    first = generator(0)
+    sent = [first.next_record() for _ in range(300)]
+    sent_good = {r.data for r in sent if r.kind == VALID}
+
+    def resends_after_resuming(remember: bool) -> tuple[list[bytes], set[bytes]]:
+        # A restart regenerates the 300 records to continue the sequence: later clock, new times.
+        resumed = generator(10_000)
+        assert [resumed.next_record().kind for _ in range(300)] == [r.kind for r in sent]
+        if remember:
+            resumed.remember_sent([r.data for r in sent if r.kind == VALID])
+        after = list(itertools.islice(resumed, 300))
+        return [r.data for r in after if r.kind == DUPLICATE], {
+            r.data for r in after if r.kind == VALID
+        }
+
+    resends, new_good = resends_after_resuming(remember=True)
+    assert resends and all(data in sent_good | new_good for data in resends)
+    # Without it, resends copy regenerated sales that were never sent: conflicting content.
+    resends, new_good = resends_after_resuming(remember=False)
+    assert any(data not in sent_good | new_good for data in resends)
+
+
+def test_wall_clock_sales_are_never_stamped_ahead_of_the_wall_clock() -> None:
+    generator = SaleGenerator(GeneratorOptions(seed=3, clock=wall_clock))
+    for record in itertools.islice(generator, 2000):
+        if record.kind == VALID:
+            sold_at = datetime.fromisoformat(json.loads(record.data)["timestamp"])
+            assert sold_at <= datetime.now(UTC)
