@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboards.settings import DEFAULT_SALES_DAYS, REFRESH_SECONDS, TOP_PRODUCTS
 from dashboards.ui import choices, chosen, count, freshness_note, money
-from dashboards.warehouse import Param, fetch
+from dashboards.warehouse import Param, fetch, require_warehouse
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,7 @@ def sales_panel(sales_filter: SalesFilter) -> None:
 
 
 st.title("Daily sales")
+require_warehouse()
 stores = fetch("sales_store_options")
 if stores.empty:
     st.info("No stores in SILVER.DIM_STORE yet: apply the Snowflake migrations (they seed it).")

@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboards.settings import REFRESH_SECONDS, RUN_RATE_DAYS
 from dashboards.ui import choices, chosen, count, freshness_note
-from dashboards.warehouse import Param, fetch
+from dashboards.warehouse import Param, fetch, require_warehouse
 
 LOW_STOCK_COLOUR = "background-color: rgba(255, 75, 75, 0.18)"
 COVER_CHART_ROWS = 15
@@ -146,4 +146,5 @@ def inventory_panel(inventory_filter: InventoryFilter) -> None:
 
 
 st.title("Inventory")
+require_warehouse()
 inventory_panel(sidebar_filter())
