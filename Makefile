@@ -27,7 +27,7 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy lambdas stacks local
+	$(BIN)/mypy lambdas stacks local pos
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -41,10 +41,10 @@ test: lint browser
 demo: demo-run dashboards
 
 demo-run: $(STAMP)
-	$(BIN)/python -m local run $(DEMO_ARGS) --workdir $(DEMO_DIR) --fresh --report-json $(DEMO_DIR)/report.json
+	$(BIN)/pos local run $(DEMO_ARGS) --workdir $(DEMO_DIR) --fresh --report-json $(DEMO_DIR)/report.json
 
 dashboards: $(STAMP)
-	$(BIN)/python -m dashboards.local --db-dir $(DEMO_DIR)/warehouse
+	$(BIN)/pos local dashboards --workdir $(DEMO_DIR)
 
 # The CDK CLI is pinned in package.json; synthesizing needs no AWS account, only the settings
 # (docs/deploy.md section 4), e.g. make synth CDK_ARGS="-c snowflake_account_url=... -c ...".

@@ -1,5 +1,5 @@
-"""Entry point for ``python -m local``."""
+"""``python -m local ...``: an alias of ``pos local ...`` (run, serve, dashboards)."""
 
-from local.cli import app
+from pos.local_commands import app
 
 app(prog_name="python -m local")

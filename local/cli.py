@@ -1,99 +1,75 @@
-"""``python -m local``: run the whole pipeline on this machine, or serve its warehouse.
+"""What ``pos local run`` and ``pos local serve`` do (their options: ``pos/local_commands.py``).
 
 ``run`` produces sales (or replays a file) into moto Kinesis, delivers them with the local
 Firehose worker through the real transform handler into the local Snowflake, runs the tasks, and
 ends with a reconciliation table (exit code 1 when anything does not reconcile) and the pipeline's
 health figures (``local/pipeline/health.py``). Run the same command again after a crash to
-resume. ``serve`` keeps the warehouse reachable for dashboards.
+resume. ``serve`` keeps the warehouse reachable for dashboards and runs its tasks.
+
+Both stop cleanly on Ctrl-C (SIGINT) and SIGTERM: ``run`` stops its moto server and producer
+processes and waits for them (its warehouse and ledger are crash-safe, so the same command
+resumes), ``serve`` stops its task loop and server and closes the warehouse.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import os
+import sys
 import threading
-import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from local.health_table import health_table
 from local.pipeline.runner import LocalPipeline, RunOptions, RunResult, quiet_transform_logs
+from local.processes import exit_code, stop_on_signals
 
-app = typer.Typer(help="Local end-to-end mode of the retail POS pipeline.", no_args_is_help=True)
 console = Console()
 
-DASHBOARD_APP = Path("dashboards/app.py")
 DEFAULT_WORKDIR = Path(".local")
 
 
-@app.command()
-def run(
-    events: Annotated[int | None, typer.Option(min=1, help="Records to produce.")] = None,
-    duration: Annotated[float | None, typer.Option(min=1, help="Seconds to produce for.")] = None,
-    rate: Annotated[float | None, typer.Option(min=1, help="Records/s (default: max).")] = None,
-    bad_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of bad records.")] = 0.0,
-    duplicate_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of resends.")] = 0.0,
-    seed: Annotated[int, typer.Option(help="Same seed and base time: same records.")] = 0,
-    base_time: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z"], help="First sale's time (default now)."),
-    ] = None,
-    from_file: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="Replay a JSONL file.")
-    ] = None,
-    workdir: Annotated[Path, typer.Option(help="Where the run keeps its state.")] = DEFAULT_WORKDIR,
-    fresh: Annotated[bool, typer.Option(help="Delete the workdir's previous run first.")] = False,
-    shards: Annotated[int, typer.Option(min=1, max=32, help="Kinesis shards.")] = 4,
-    buffer_interval: Annotated[
-        float | None, typer.Option(min=0, help="Override the Firehose buffer interval (s).")
-    ] = None,
-    report_json: Annotated[
-        Path | None, typer.Option(help="Write the reconciliation and health here.")
-    ] = None,
-) -> None:
-    """Produce, deliver, process and reconcile; resumes an interrupted run in the same workdir."""
-    if events is None and duration is None and from_file is None:
-        raise typer.BadParameter("give --events, --duration or --from-file")
+class NoWarehouseError(FileNotFoundError):
+    """The workdir holds no local warehouse to serve."""
+
+
+def run(options: RunOptions, report_json: Path | None = None) -> int:
+    """Produce, deliver, process and reconcile; returns the exit code (0 = reconciled)."""
     quiet_transform_logs()
     from lambdas.transform.handler import lambda_handler
     from local.warehouse import LocalWarehouse
 
-    options = RunOptions(
-        workdir=workdir,
-        events=events,
-        duration_s=duration,
-        rate=rate,
-        bad_rate=bad_rate,
-        duplicate_rate=duplicate_rate,
-        seed=seed,
-        base_time=base_time.astimezone(UTC) if base_time else None,
-        from_file=from_file,
-        shards=shards,
-        fresh=fresh,
-    )
-    if buffer_interval is not None:
-        options = dataclasses.replace(options, buffer_interval_s=buffer_interval)
+    interrupted = stop_on_signals()
     pipeline = LocalPipeline(options, LocalWarehouse, lambda_handler)
-    result = _run_with_progress(pipeline)
+    try:
+        result = _run_with_progress(pipeline)
+    except KeyboardInterrupt:
+        interrupted.shield()
+        pipeline.stop_children()
+        console.print(
+            "[yellow]Interrupted[/]: the moto and producer processes are stopped. Run the same"
+            " command again to resume where this run stopped."
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The pipeline's own threads are mid-flight; the warehouse and the ledger are
+        # crash-safe (a restart resumes), so leave at once rather than unwind them.
+        os._exit(exit_code(interrupted))
     report = result.report()
     _print_report(report)
     console.print(health_table(report["health"]))
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
-    if DASHBOARD_APP.exists():
-        # dashboards.local serves this warehouse and starts Streamlit against it.
-        console.print(
-            "Dashboards: [bold]python -m dashboards.local --db-dir "
-            f"{workdir / 'warehouse'}[/] (http://127.0.0.1:8501)"
-        )
-    raise typer.Exit(0 if result.reconciliation.ok else 1)
+    console.print(
+        f"Dashboards: [bold]pos local dashboards --workdir {options.workdir}[/]"
+        " (http://127.0.0.1:8501)"
+    )
+    return 0 if result.reconciliation.ok else 1
 
 
 def _run_with_progress(pipeline: LocalPipeline) -> RunResult:
@@ -178,6 +154,10 @@ def _print_report(report: dict[str, Any]) -> None:
             "Kinesis->Gold latency p50 / p95 (s)",
             f"{figures['latency_p50_s']} / {figures['latency_p95_s']}",
         ),
+        (
+            "sale time->Kinesis arrival (POS clock skew) p50 / p95 (s)",
+            f"{figures['pos_clock_skew_p50_s']} / {figures['pos_clock_skew_p95_s']}",
+        ),
         ("events/s (wall clock, whole run)", figures["events_per_s"]),
     ]
     for name, value in rows:
@@ -190,27 +170,39 @@ def _print_report(report: dict[str, Any]) -> None:
     console.print(f"Result: {verdict}")
 
 
-@app.command()
-def serve(
-    workdir: Annotated[Path, typer.Option(help="The run's workdir.")] = DEFAULT_WORKDIR,
-    port: Annotated[int, typer.Option(help="Port (0 = any free one).")] = 0,
-    task_interval: Annotated[float, typer.Option(min=0.1, help="Task loop interval (s).")] = 1.0,
-) -> None:
-    """Serve the local warehouse (Snowflake connector protocol) and run its tasks until Ctrl-C."""
+def serve(workdir: Path, port: int = 0, task_interval_s: float = 1.0) -> int:
+    """Serve the workdir's warehouse and run its tasks until SIGINT/SIGTERM; returns the exit
+    code (128 + the signal)."""
     from local.warehouse import LocalWarehouse
 
-    warehouse = LocalWarehouse(workdir / "warehouse")
+    db_dir = workdir / "warehouse"
+    if not any(db_dir.glob("*.db")):
+        raise NoWarehouseError(
+            f"no local warehouse in {db_dir.resolve()}: run `pos local run --workdir {workdir}`"
+            " first"
+        )
+    interrupted = stop_on_signals()
+    warehouse = LocalWarehouse(db_dir)
     stop = threading.Event()
+    tasks: threading.Thread | None = None
     try:
         host, bound = warehouse.serve(port)
         console.print(f"Warehouse served on {host}:{bound} (Ctrl-C to stop)")
+        console.print(f"Dashboards: [bold]pos local dashboards --warehouse {host}:{bound}[/]")
         tasks = threading.Thread(
-            target=warehouse.run_tasks_forever, args=(stop, task_interval), daemon=True
+            target=warehouse.run_tasks_forever,
+            args=(stop, task_interval_s),
+            name="tasks",
+            daemon=True,
         )
         tasks.start()
-        while True:
-            time.sleep(1)
+        stop.wait()  # only a signal ends it
+        return 0
     except KeyboardInterrupt:
-        stop.set()
+        return exit_code(interrupted)
     finally:
+        interrupted.shield()
+        stop.set()
+        if tasks is not None:
+            tasks.join()
         warehouse.close()

@@ -1,5 +1,7 @@
-"""Entry point for ``python -m producer``."""
+"""``python -m producer ...``: an alias of ``pos produce ...``."""
 
-from producer.cli import app
+import typer
 
-app(prog_name="python -m producer")
+from pos.produce import produce
+
+typer.run(produce)

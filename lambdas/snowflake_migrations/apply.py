@@ -62,8 +62,65 @@ def applied_checksums(connection: Connection, variables: SqlVariables) -> dict[s
     cursor = connection.cursor()
     for statement in split(_history_sql("history_create.sql", variables)):
         cursor.execute(statement)
+    return _applied(connection, variables)
+
+
+def _applied(connection: Connection, variables: SqlVariables) -> dict[str, str]:
+    cursor = connection.cursor()
     cursor.execute(_history_sql("history_applied.sql", variables))
     return {str(row[0]): str(row[1]) for row in cursor.fetchall()}
+
+
+def _history_exists(connection: Connection, variables: SqlVariables) -> bool:
+    cursor = connection.cursor()
+    cursor.execute(_history_sql("history_exists.sql", variables))
+    return bool(int(cursor.fetchall()[0][0]))
+
+
+@dataclass(frozen=True)
+class ScriptRecord:
+    """The latest history row of one script."""
+
+    script: str
+    script_type: str
+    version: str | None
+    status: str
+    checksum: str
+    execution_ms: int | None
+    error_message: str | None
+    installed_on: Any
+
+
+def script_history(connection: Connection, variables: SqlVariables) -> list[ScriptRecord]:
+    """The latest attempt at each script, oldest first; nothing when no script was ever applied.
+
+    Read-only: unlike ``applied_checksums`` it never creates the history table."""
+    if not _history_exists(connection, variables):
+        return []
+    cursor = connection.cursor()
+    cursor.execute(_history_sql("history_latest.sql", variables))
+    return [
+        ScriptRecord(
+            script=str(row[0]),
+            script_type=str(row[1]),
+            version=None if row[2] is None else str(row[2]),
+            status=str(row[3]),
+            checksum=str(row[4]),
+            execution_ms=None if row[5] is None else int(row[5]),
+            error_message=None if row[6] is None else str(row[6]),
+            installed_on=row[7],
+        )
+        for row in cursor.fetchall()
+    ]
+
+
+def pending_scripts(
+    connection: Connection, scripts_dir: Path, variables: SqlVariables
+) -> list[MigrationScript]:
+    """What ``apply_migrations`` would run now, without writing anything."""
+    scripts = discover(scripts_dir, variables)
+    applied = _applied(connection, variables) if _history_exists(connection, variables) else {}
+    return plan(scripts, applied)
 
 
 def plan(scripts: list[MigrationScript], applied: dict[str, str]) -> list[MigrationScript]:

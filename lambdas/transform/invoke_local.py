@@ -1,24 +1,20 @@
-"""Run the transform handler on a Firehose event file, in-process, without Docker or AWS.
+"""Run the transform handler on a Firehose event, in-process, without Docker or AWS.
 
-    python -m lambdas.transform.invoke_local events/firehose_kinesis_clean.json [--decode]
-
-Prints the handler's response (JSON) on stdout; the handler's logs and EMF metrics go to stderr.
-``--decode`` adds each output record's envelope, base64-decoded and parsed, under ``decoded``.
-A local tool only: nothing in the handler's import path imports this module.
+Behind ``pos invoke-transform EVENT_FILE [--decode]`` (``pos/invoke.py``), which prints the
+response (JSON) on stdout while the handler's logs and EMF metrics go to stderr. ``decode_outputs``
+adds each output record's envelope, base64-decoded and parsed, under ``decoded``. A local tool
+only: nothing in the handler's import path imports this module.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
 import json
 import os
 import sys
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 
@@ -54,21 +50,3 @@ def decode_outputs(response: dict[str, Any]) -> dict[str, Any]:
         decoded = json.loads(base64.b64decode(record["data"])) if record["result"] == "Ok" else None
         records.append({**record, "decoded": decoded})
     return {"records": records}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lambdas.transform.invoke_local")
-    parser.add_argument("event_file", type=Path, help="a Firehose transformation event (JSON)")
-    parser.add_argument("--decode", action="store_true", help="show each output decoded")
-    args = parser.parse_args(argv)
-    event = json.loads(args.event_file.read_text(encoding="utf-8"))
-    response = invoke(event)
-    if args.decode:
-        response = decode_outputs(response)
-    json.dump(response, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
