@@ -24,7 +24,8 @@ Firehose's checkpoint file), the server drops the records at or below the checkp
 number of each shard, about once a second: nothing else reads the local stream, and a restart
 makes a new stream anyway. The newest record of a shard is always kept, because moto numbers the
 next record after the last one it holds. moto also files two CloudWatch data points per
-``PutRecords`` call; nothing reads them locally, so they are dropped with the records.
+``PutRecords`` call, and lists every model instance it creates for its dashboard; nothing reads
+either locally, so both are dropped with the records.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import orjson
 from moto.cloudwatch.models import cloudwatch_backends
+from moto.core.model_instances import model_data
 from moto.kinesis.models import kinesis_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -174,6 +176,11 @@ def trim_consumed(stream_name: str, positions: Mapping[str, str]) -> int:
     for metric_regions in list(cloudwatch_backends.values()):
         for metrics in list(metric_regions.values()):
             metrics.metric_data.clear()
+    # moto also lists every model instance it ever made, for its dashboard (moto.core.
+    # model_instances; unused here): a dropped record is only freed once forgotten there too.
+    for service in ("kinesis", "cloudwatch"):
+        for model in model_data.get(service, {}).values():
+            model.instances_tracked.clear()  # type: ignore[attr-defined]
     return dropped
 
 

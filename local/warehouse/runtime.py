@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from fakesnow.instance import FakeSnow
 
-from local.warehouse import flatten
+from local.warehouse import flatten, memory
 from local.warehouse.failures import FailurePlan
 from local.warehouse.objects import ObjectName
 from local.warehouse.prepared import StatementCache
 from local.warehouse.procedures import ProcedureDefinition, parse_create_procedure
 from local.warehouse.registry import Registry, StoredDefinition
-from local.warehouse.results import RecentResults
 from local.warehouse.tasks import TaskScheduler
 
 if TYPE_CHECKING:
@@ -31,8 +30,8 @@ class WarehouseRuntime:
     def __init__(self, db_dir: Path) -> None:
         self.db_dir = db_dir
         self.fakesnow = FakeSnow(db_path=db_dir)
-        # fakesnow's own dict keeps every result forever (see results.py).
-        self.fakesnow.results_cache = RecentResults()
+        # fakesnow keeps every result, DuckDB caches up to 80% of RAM (see memory.py).
+        memory.bound(self.fakesnow, db_dir)
         self.registry = Registry()
         self.failures = FailurePlan()
         self._connect_lock = threading.Lock()

@@ -1,4 +1,4 @@
-"""fakesnow's per-statement results stay bounded in a long-lived local warehouse."""
+"""A long-lived local warehouse keeps bounded memory: fakesnow's results, DuckDB's cache."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from snowflake.connector.errors import ProgrammingError
 
 from local.warehouse import LocalWarehouse
-from local.warehouse.results import MAX_RESULTS, RecentResults
+from local.warehouse.memory import MAX_RESULTS, MEMORY_LIMIT_ENV, RecentResults
 
 
 def entry(rows: int) -> tuple[object, ...]:
@@ -49,3 +49,26 @@ def test_a_long_lived_warehouse_holds_a_bounded_number_of_results(tmp_path: Path
         assert cursor.fetchall() == [(MAX_RESULTS * 3 - 1,)]
         with pytest.raises(ProgrammingError, match="not found"):
             cursor.execute(f"SELECT * FROM TABLE(RESULT_SCAN('{first_id}'))")
+
+
+def test_duckdb_caches_at_most_the_limit_and_spills_inside_the_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "300")
+    monkeypatch.chdir(tmp_path)
+    with LocalWarehouse(tmp_path / "db") as warehouse:
+        duck = warehouse._runtime.duck()
+        limit, spill = duck.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+        duck.close()
+    assert limit in ("286.1 MiB", "300.0 MB")  # DuckDB shows the limit in MiB
+    assert Path(spill) == (tmp_path / "db" / "duckdb_spill").resolve()
+
+
+def test_a_memory_limit_below_what_duckdb_needs_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "64")
+    with pytest.raises(ValueError, match="at least 256"):
+        LocalWarehouse(tmp_path / "db")

@@ -1,24 +1,38 @@
-"""A bounded stand-in for fakesnow's results cache (query id -> the query's result).
+"""What keeps a long-lived local warehouse's memory bounded.
 
-fakesnow keeps every statement's result (an Arrow table, row count, SQL, parameters) in one plain
-dict for ``RESULT_SCAN`` and for fetching a result by query id, and never drops one: a local
-warehouse left running grows by every statement it runs. Snowflake itself keeps results for 24
+1. fakesnow's results cache (query id -> the query's result). fakesnow keeps every statement's
+result (an Arrow table, row count, SQL, parameters) in one plain dict for ``RESULT_SCAN`` and for
+fetching a result by query id, and never drops one: a local warehouse left running grows by every
+statement it runs. Snowflake itself keeps results for 24
 hours ("Returns the result set of a previous command (within 24 hours of when you ran the
 query)", https://docs.snowflake.com/en/sql-reference/functions/result_scan). The local warehouse
 keeps the most recent results instead, bounded by count and by the Arrow bytes they hold: nothing
 in this project reads a result by id after the statement that made it, and a client that fetches
 its own result does so right away. An evicted id is answered as Snowflake answers an expired one
 (fakesnow's "Statement ... not found").
+
+2. DuckDB's buffer manager. It caches the blocks of the database files it reads, up to
+``memory_limit``, "80% of RAM" by default ("This limit only applies to the buffer manager",
+https://duckdb.org/docs/2.0/operations_manual/limits.html): as the tables grow, so would the
+process, for hours. The local warehouse sets a limit (``POS_LOCAL_WAREHOUSE_MEMORY_MB``, default
+512 MB; DuckDB evicts cached blocks and spills larger operations to disk beyond it) and puts the
+spill folder inside the warehouse folder: DuckDB's default, ``.tmp``, is relative to the current
+directory.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 MAX_RESULTS = 256
 MAX_RESULT_BYTES = 64 * 1024 * 1024
+MEMORY_LIMIT_ENV = "POS_LOCAL_WAREHOUSE_MEMORY_MB"
+DEFAULT_MEMORY_LIMIT_MB = 512
+SPILL_FOLDER = "duckdb_spill"
 
 
 def _arrow_bytes(entry: Any) -> int:
@@ -64,3 +78,19 @@ class RecentResults(dict[str, tuple[Any, ...]]):
     @property
     def held_bytes(self) -> int:
         return self._bytes
+
+
+def memory_limit_mb() -> int:
+    raw = os.environ.get(MEMORY_LIMIT_ENV, str(DEFAULT_MEMORY_LIMIT_MB))
+    if not raw.isdigit() or int(raw) < 256:
+        raise ValueError(f"{MEMORY_LIMIT_ENV} must be a whole number of MB, at least 256: {raw!r}")
+    return int(raw)
+
+
+def bound(fakesnow: Any, db_dir: Path) -> None:
+    """Bound a fakesnow instance's memory: its results cache and DuckDB's buffer manager."""
+    fakesnow.results_cache = RecentResults()
+    duck = fakesnow.duck_conn
+    duck.execute(f"SET memory_limit = '{memory_limit_mb()}MB'")
+    spill = (Path(db_dir) / SPILL_FOLDER).resolve()
+    duck.execute("SET temp_directory = ?", [str(spill)])
