@@ -1,7 +1,7 @@
-"""Benchmark of the local pipeline: end-to-end events/s, event->Gold latency, moto's ceiling.
+"""Benchmark of the local pipeline: end-to-end events/s, Kinesis->Gold latency, moto's ceiling.
 
 Prints figures and ratios; asserts nothing. Targets (issue 4): end-to-end >= max(0.5 x moto's
-put+get ceiling, 2,000 events/s); p95 event->Gold latency <= 5 s at 1,000 events/s offered.
+put+get ceiling, 2,000 events/s); p95 Kinesis->Gold latency <= 5 s at 1,000 events/s offered.
 
 - Ceiling: one client puts ``--events`` records (batches of 500, 4 shards) and reads them all
   back, against moto in this process and against moto in its own process; the higher figure is
@@ -26,7 +26,6 @@ import itertools
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +33,6 @@ from local.kinesis import LocalKinesis
 from local.pipeline.runner import LocalPipeline, RunOptions, quiet_transform_logs
 from producer.generator import GeneratorOptions, SaleGenerator
 from producer.kinesis_producer import KinesisProducer
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def moto_ceiling(events: int, in_process: bool) -> float:
@@ -78,8 +75,6 @@ def pipeline_run(workdir: Path, events: int, rate: float | None, threads: bool) 
         bad_rate=0.05,
         duplicate_rate=0.02,
         seed=3,
-        base_time=datetime.now(UTC).replace(microsecond=0),
-        snowflake_dir=REPO / "snowflake",
         fresh=True,
         kinesis_in_process=threads,
         producer_in_process=threads,
@@ -89,7 +84,7 @@ def pipeline_run(workdir: Path, events: int, rate: float | None, threads: bool) 
     timings = dict(result.timings)
     timings["offered_achieved_per_s"] = events / timings["produce_s"]
     report["timings"] = timings
-    # The health report's latency (arrival -> Silver) splits event->Gold into its two halves.
+    # The health report's latency (arrival -> Silver) splits Kinesis->Gold into its two halves.
     report["figures"]["silver_p95_s"] = report["health"]["latency"]["p95_seconds"]
     return report
 

@@ -18,9 +18,10 @@ import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
+from local.resources import snowflake_scripts
 from local.warehouse import LocalWarehouse
 
-SNOWFLAKE_SQL = Path(__file__).parents[1] / "snowflake"
+SNOWFLAKE_SQL = snowflake_scripts()
 STORES = ["S001", "S002", "S003", "S004", "S005", "S006", "S007", "S008"]
 CITIES = ["New York", "Chicago", "Los Angeles", "Seattle", "London", "Berlin", "Tokyo", "Sydney"]
 # Silver history in bulk, in Snowflake SQL (GENERATOR), 3 lines per transaction.
