@@ -24,6 +24,7 @@ app = typer.Typer(
         "  pos local serve --workdir .local"
     ),
     no_args_is_help=True,
+    add_completion=False,
 )
 
 Workdir = Annotated[

@@ -40,6 +40,7 @@ app = typer.Typer(
     ),
     epilog=EPILOG,
     no_args_is_help=True,
+    add_completion=False,
 )
 
 Account = Annotated[

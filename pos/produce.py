@@ -61,8 +61,11 @@ def produce(
         typer.Option(help="Write the records to this JSONL file instead of sending them."),
     ] = None,
 ) -> None:
-    """Put generated or recorded sales on a Kinesis stream: batched (500 records / 5 MiB per
-    call), rate limited, refused records retried with backoff."""
+    """Send POS sales to a Kinesis stream, or write them to a file.
+
+    Generated (seeded) or recorded sales, put in batches of up to 500 records / 5 MiB, rate
+    limited, refused records retried with backoff; a record still refused is an error, never a
+    silent drop."""
     from producer import send
 
     options = send.generator_options(seed, base_time, bad_rate, duplicate_rate)
