@@ -26,7 +26,7 @@ from rich.table import Table
 
 from local.health_table import health_table
 from local.pipeline.runner import LocalPipeline, RunOptions, RunResult, quiet_transform_logs
-from local.processes import exit_code, stop_on_signals
+from local.processes import exit_code, stop_all_children, stop_on_signals
 
 console = Console()
 
@@ -50,6 +50,7 @@ def run(options: RunOptions, report_json: Path | None = None) -> int:
     except KeyboardInterrupt:
         interrupted.shield()
         pipeline.stop_children()
+        stop_all_children()  # one a pipeline thread started but has not handed over yet
         console.print(
             "[yellow]Interrupted[/]: the moto and producer processes are stopped. Run the same"
             " command again to resume where this run stopped."

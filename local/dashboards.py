@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.processes import child_env, exit_code, guarded, stop_child, stop_on_signals
+from local.processes import (
+    child_env,
+    exit_code,
+    guarded,
+    stop_all_children,
+    stop_child,
+    stop_on_signals,
+)
 from local.resources import dashboards_app
 
 DEFAULT_DATABASE = "POS_DB"
@@ -125,5 +132,6 @@ def launch(options: DashboardsOptions) -> int:
         interrupted.shield()
         if streamlit is not None:
             stop_child(streamlit)
+        stop_all_children()  # one started just as the signal came, before its handle was kept
         if warehouse is not None:
             warehouse.close()

@@ -16,17 +16,22 @@ dashboards``' Streamlit):
   module, which calls ``die_with_parent`` and then ``exec``s the program (the setting survives
   ``execve`` for ordinary binaries, per prctl(2)), so the launcher's handle is the program itself.
 
-``stop_child`` terminates a child, waits for it, and kills it if it does not exit in time.
+``stop_child`` terminates a child, waits for it, and kills it if it does not exit in time;
+``stop_all_children`` does the same for every child this process still has (Linux), whatever
+thread started it and whether or not its handle was kept yet.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import FrameType
 
 PARENT_PID_ENV = "POS_PARENT_PID"
@@ -95,6 +100,41 @@ def stop_child(process: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT
         except subprocess.TimeoutExpired:
             process.kill()
     return process.wait()
+
+
+def _child_pids() -> list[int]:
+    pids: list[int] = []
+    for task in Path("/proc/self/task").glob("*"):
+        with contextlib.suppress(OSError):
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+    return pids
+
+
+def stop_all_children(timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM every child of this process, reap each, SIGKILL what outlives ``timeout_s``.
+
+    For an interrupted launcher whose threads may be between starting a child and keeping its
+    handle. Linux only (``/proc/<pid>/task/<tid>/children``); elsewhere a no-op."""
+    pids = _child_pids()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    for pid in pids:
+        while True:
+            try:
+                reaped, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break  # already reaped, by its Popen in another thread
+            if reaped:
+                break
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                break
+            time.sleep(0.05)
 
 
 def guarded(command: Sequence[str]) -> list[str]:
