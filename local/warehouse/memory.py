@@ -28,6 +28,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from local.warehouse import internal_sql
+
 MAX_RESULTS = 256
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 MEMORY_LIMIT_ENV = "POS_LOCAL_WAREHOUSE_MEMORY_MB"
@@ -91,6 +93,14 @@ def bound(fakesnow: Any, db_dir: Path) -> None:
     """Bound a fakesnow instance's memory: its results cache and DuckDB's buffer manager."""
     fakesnow.results_cache = RecentResults()
     duck = fakesnow.duck_conn
-    duck.execute(f"SET memory_limit = '{memory_limit_mb()}MB'")
-    spill = (Path(db_dir) / SPILL_FOLDER).resolve()
-    duck.execute("SET temp_directory = ?", [str(spill)])
+    duck.execute(internal_sql.render("memory_limit"), [f"{memory_limit_mb()}MB"])
+    duck.execute(
+        internal_sql.render("spill_folder"), [str((Path(db_dir) / SPILL_FOLDER).resolve())]
+    )
+
+
+def usage(duck: Any) -> dict[str, int]:
+    """DuckDB's memory accounting on ``duck``'s instance: bytes per tag (``duckdb_memory()``).
+    ``BASE_TABLE`` is its cache of table blocks, the part the memory limit evicts."""
+    rows = duck.execute(internal_sql.render("memory_usage")).fetchall()
+    return {str(tag): int(used) for tag, used in rows}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lambdas.snowflake_migrations.apply import ApplyResult, apply_migrations
 from lambdas.snowflake_migrations.scripts import SqlVariables, validate_identifier
-from local.warehouse import bronze, quiet, streams
+from local.warehouse import bronze, memory, quiet, streams
 from local.warehouse.connection import RunnerConnection
 from local.warehouse.objects import ObjectName
 from local.warehouse.runtime import WarehouseRuntime
@@ -71,6 +71,14 @@ class LocalWarehouse:
         duck = self._runtime.duck()
         try:
             return streams.pending_rows(duck, definition)
+        finally:
+            duck.close()
+
+    def memory_usage(self) -> dict[str, int]:
+        """DuckDB's own memory accounting, bytes per tag (see memory.py)."""
+        duck = self._runtime.duck()
+        try:
+            return memory.usage(duck)
         finally:
             duck.close()
 

@@ -1,0 +1,2 @@
+-- DuckDB's buffer manager limit (bound: the size, e.g. '512MB'); see memory.py.
+SET memory_limit = ?
