@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from snowflake.connector.errors import ProgrammingError
 
-from local.warehouse import procedures, streams, tasks
+from local.warehouse import procedures, streams, table_options, tasks
 from local.warehouse.noops import noop_rule, without_leading_comments
 from local.warehouse.registry import DefinitionKind, StoredDefinition, StreamDefinition
 
@@ -220,6 +220,8 @@ def handler_for(sql: str) -> Handler | None:
     for key, handler in _HANDLERS.items():
         if tuple(words[: len(key)]) == key:
             return handler
+    if table_options.handles(text):
+        return table_options.alter_table
     if noop_rule(text) is not None:
         return noop
     return None

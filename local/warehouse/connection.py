@@ -27,7 +27,7 @@ from snowflake.connector.cursor import DictCursor, SnowflakeCursor
 from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import exp
 
-from local.warehouse import commands, merge, prepared, streams
+from local.warehouse import commands, merge, numeric, prepared, streams
 from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
 from local.warehouse.registry import StreamDefinition
@@ -317,7 +317,7 @@ class RunnerCursor(FakeSnowflakeCursor):
     def _transform(self, expression: exp.Expr, params: MutableParams | None) -> exp.Expr:
         connection = self._runner
         params_before = len(params) if isinstance(params, list) else None
-        transformed = super()._transform(expression, params)
+        transformed = numeric.scale_per_row(super()._transform(expression, params))
         # SYSTEM$STREAM_HAS_DATA is answered now, into the text: such a statement is not cached.
         answered_now = any(
             str(node.this).upper() == streams.STREAM_HAS_DATA
