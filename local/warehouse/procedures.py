@@ -22,12 +22,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from snowflake.connector.errors import ProgrammingError
 from sqlglot import TokenType
 
 from local.warehouse.failures import FailurePlan, InjectedFailure
+from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
 from local.warehouse.scripting import (
     DML_STATUS_VARIABLES,
@@ -309,7 +311,7 @@ class ProcedureRun:
             sql, params = self._bind(statement.text, bare=False)
             self.rows_affected = None
             self.cursor.execute(sql, params)
-            if statement.text.lstrip().split(None, 1)[0].upper() in _DML_WORDS:
+            if _is_dml(statement.text):
                 self.rows_affected = int(self.cursor.rowcount or 0)
 
     def _evaluate(self, expression: str, declared_type: str | None) -> _Variable:
@@ -360,6 +362,12 @@ def _error_variable(name: str, error: BaseException | None) -> Any:
     if name == "SQLCODE":
         return getattr(error, "errno", None) or -1
     return getattr(error, "sqlstate", None) or "P0000"
+
+
+@lru_cache(maxsize=1024)
+def _is_dml(sql: str) -> bool:
+    words = without_leading_comments(sql).split(None, 1)
+    return bool(words) and words[0].upper() in _DML_WORDS
 
 
 def _dml_status(name: str, rows_affected: int | None) -> _Variable:
