@@ -18,7 +18,8 @@ The payload is spliced in as bytes, never re-serialized: what the POS sent is wh
 
 ``EnvelopeWriter`` serializes the meta fields shared by a whole invocation (schema, transform,
 received_at, and status/errors for valid records) once; per record only ``content_sha256``,
-``record_id`` and ``kinesis`` are serialized. The bytes are the same as one ``orjson.dumps`` of the whole meta.
+``record_id`` and ``kinesis`` are serialized. The bytes are the same as one ``orjson.dumps`` of
+the whole meta.
 """
 
 from __future__ import annotations

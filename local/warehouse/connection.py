@@ -317,6 +317,7 @@ class RunnerCursor(FakeSnowflakeCursor):
     def _transform(self, expression: exp.Expr, params: MutableParams | None) -> exp.Expr:
         connection = self._runner
         params_before = len(params) if isinstance(params, list) else None
+        numeric.mark_sum_arguments(expression)
         transformed = numeric.scale_per_row(super()._transform(expression, params))
         # SYSTEM$STREAM_HAS_DATA is answered now, into the text: such a statement is not cached.
         answered_now = any(
@@ -336,6 +337,7 @@ class RunnerCursor(FakeSnowflakeCursor):
             transformed = merge.merge_returning_action(
                 merge.merge_update_set_unqualified(transformed)
             )
+        transformed = numeric.exact_sums(transformed, self._binds)
         if self._recording is not None:
             params_after = len(params) if isinstance(params, list) else None
             keep = (
@@ -345,6 +347,23 @@ class RunnerCursor(FakeSnowflakeCursor):
             )
             self._recording.append((transformed, tuple(reads), consumes) if keep else None)
         return transformed
+
+    def _binds(self, statement: exp.Expr) -> bool:
+        """Whether DuckDB binds ``statement`` (its types check): EXPLAIN (which plans without
+        running; PREPARE refuses MERGE) with NULL for every parameter, on a cursor of its own so
+        that a refusal cannot abort this connection's transaction."""
+        probe = self._runner.runtime.duck()
+        try:
+            database, schema = self._runner.database, self._runner.schema
+            if database:
+                probe.execute(f"SET schema='{database}.{schema or 'main'}'")
+            parameters = [None] * len(list(statement.find_all(exp.Placeholder)))
+            probe.execute(f"EXPLAIN {statement.sql(dialect='duckdb')}", parameters or None)
+            return True
+        except duckdb.Error:
+            return False
+        finally:
+            probe.close()
 
     def _execute(self, transformed: exp.Expr, params: MutableParams | None = None) -> None:
         self._prepared_result = False

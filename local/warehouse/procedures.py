@@ -18,6 +18,7 @@ statements, and leave them as they are.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -315,6 +316,9 @@ class ProcedureRun:
                 self.rows_affected = int(self.cursor.rowcount or 0)
 
     def _evaluate(self, expression: str, declared_type: str | None) -> _Variable:
+        literal = _LITERAL.fullmatch(expression.strip())
+        if literal is not None:  # DEFAULT 0, := TRUE, ...: no round trip to DuckDB
+            return _Variable(declared_type, _literal_value(literal[0]))
         sql, params = self._bind(expression, bare=True)
         self.cursor.execute(f"SELECT {sql}", params)
         row = self.cursor.fetchone()
@@ -362,6 +366,19 @@ def _error_variable(name: str, error: BaseException | None) -> Any:
     if name == "SQLCODE":
         return getattr(error, "errno", None) or -1
     return getattr(error, "sqlstate", None) or "P0000"
+
+
+# A plain literal an expression may be: NULL, TRUE, FALSE, an integer or a quote-free string.
+_LITERAL = re.compile(r"NULL|TRUE|FALSE|-?[0-9]+|'[^'\\]*'", re.IGNORECASE)
+
+
+def _literal_value(text: str) -> Any:
+    upper = text.upper()
+    if upper in ("NULL", "TRUE", "FALSE"):
+        return {"NULL": None, "TRUE": True, "FALSE": False}[upper]
+    if text.startswith("'"):
+        return text[1:-1]
+    return int(text)
 
 
 @lru_cache(maxsize=1024)

@@ -217,3 +217,40 @@ def test_scale_per_row_refuses_a_negative_scale_rather_than_answer_differently()
 )
 def test_table_option_clauses_are_recognised(sql: str, handled: bool) -> None:
     assert table_options.handles(sql) is handled
+
+
+def test_scale_per_row_above_a_cast_scale_leaves_the_value_unchanged() -> None:
+    duck = duckdb.connect()
+    sql = "SELECT TRUNC(TRY_CAST('1.25' AS DECIMAL(12, 2)), S) FROM (VALUES (1), (2), (30)) t(S)"
+    rewritten = numeric.scale_per_row(sqlglot.parse_one(sql, "duckdb")).sql(dialect="duckdb")
+    assert "= 3 THEN" not in rewritten  # no branch past the input's scale of 2
+    assert [row[0] for row in duck.execute(rewritten).fetchall()] == [
+        Decimal("1.20"),
+        Decimal("1.25"),
+        Decimal("1.25"),
+    ]
+
+
+def test_exact_sums_drop_fakesnows_double_cast_only_where_duckdb_can_sum_exactly() -> None:
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE T AS SELECT CAST('155.45' AS DECIMAL(12, 2)) AS N, '2' AS V")
+    original = sqlglot.parse_one("SELECT SUM(N), SUM(V) FROM T", "snowflake")
+    numeric.mark_sum_arguments(original)
+    # What fakesnow hands over: every SUM argument wrapped in TRY_CAST(... AS DOUBLE).
+    wrapped = original.transform(
+        lambda node: (
+            exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
+            if isinstance(node.parent, exp.Sum)
+            else node
+        )
+    )
+
+    def binds(statement: exp.Expr) -> bool:
+        try:
+            duck.execute(f"EXPLAIN {statement.sql(dialect='duckdb')}")
+            return True
+        except duckdb.Error:
+            return False
+
+    exact = numeric.exact_sums(wrapped, binds)
+    assert duck.execute(exact.sql(dialect="duckdb")).fetchone() == (Decimal("155.45"), 2.0)
