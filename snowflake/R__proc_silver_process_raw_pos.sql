@@ -209,16 +209,22 @@ BEGIN
             extracted.*,
             -- Timestamps are parsed with explicit formats, never AUTO detection (whose documented
             -- formats have no trailing Z). Accepted: YYYY-MM-DD, T or a space, HH24:MI with
-            -- optional :SS and fraction, then Z or +hh:mm / -hh:mm. Z is the +00:00 offset.
+            -- optional :SS and fraction, then Z, +hh:mm or +hhmm (or -). Z is the +00:00 offset.
             COALESCE(
                 TRY_TO_TIMESTAMP_TZ(extracted.EVENT_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SS.FFTZH:TZM'),
                 TRY_TO_TIMESTAMP_TZ(extracted.EVENT_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
-                TRY_TO_TIMESTAMP_TZ(extracted.EVENT_TS_ISO, 'YYYY-MM-DD"T"HH24:MITZH:TZM')
+                TRY_TO_TIMESTAMP_TZ(extracted.EVENT_TS_ISO, 'YYYY-MM-DD"T"HH24:MITZH:TZM'),
+                TRY_TO_TIMESTAMP_TZ(extracted.EVENT_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SS.FFTZHTZM'),
+                TRY_TO_TIMESTAMP_TZ(extracted.EVENT_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SSTZHTZM'),
+                TRY_TO_TIMESTAMP_TZ(extracted.EVENT_TS_ISO, 'YYYY-MM-DD"T"HH24:MITZHTZM')
             ) AS EVENT_TS_WITH_OFFSET,
             COALESCE(
                 TRY_TO_TIMESTAMP_TZ(extracted.REFUND_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SS.FFTZH:TZM'),
                 TRY_TO_TIMESTAMP_TZ(extracted.REFUND_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
-                TRY_TO_TIMESTAMP_TZ(extracted.REFUND_TS_ISO, 'YYYY-MM-DD"T"HH24:MITZH:TZM')
+                TRY_TO_TIMESTAMP_TZ(extracted.REFUND_TS_ISO, 'YYYY-MM-DD"T"HH24:MITZH:TZM'),
+                TRY_TO_TIMESTAMP_TZ(extracted.REFUND_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SS.FFTZHTZM'),
+                TRY_TO_TIMESTAMP_TZ(extracted.REFUND_TS_ISO, 'YYYY-MM-DD"T"HH24:MI:SSTZHTZM'),
+                TRY_TO_TIMESTAMP_TZ(extracted.REFUND_TS_ISO, 'YYYY-MM-DD"T"HH24:MITZHTZM')
             ) AS REFUND_TS,
             -- meta.received_at is the transform's own format (YYYY-MM-DDTHH:MI:SS.fffZ).
             CONVERT_TIMEZONE(

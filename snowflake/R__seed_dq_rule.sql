@@ -21,7 +21,7 @@ USING (
         ),
         (
             'INVALID_TYPE',
-            'A field does not parse as its type: money as a number that fits NUMBER(12,2), quantity as a number, canceled as a boolean (JSON null is not one), timestamps as ISO-8601 (YYYY-MM-DD, T or space, HH:MI[:SS[.fff]], Z or +hh:mm; refund.timestamp needs the offset), items as an array',
+            'A field does not parse as its type: money as a number that fits NUMBER(12,2), quantity as a number, canceled as a boolean (JSON null is not one), timestamps as ISO-8601 (YYYY-MM-DD, T or space, HH:MI[:SS[.fff]], Z, +hh:mm or +hhmm; refund.timestamp needs the offset), items as an array',
             'TRANSACTION', 'REJECT'
         ),
         (

@@ -34,7 +34,8 @@ import orjson
 from lambdas.transform.classify import SPLICED, VALID, Verdict
 from lambdas.transform.model import SCHEMA_NAME
 
-TRANSFORM_VERSION = "1.0.0"
+# 1.1.0: meta.content_sha256 (the content identity Silver deduplicates on).
+TRANSFORM_VERSION = "1.1.0"
 
 
 def kinesis_coordinates(metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
