@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import aws_cdk as cdk
 import pytest
@@ -50,5 +52,34 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = cdk.App(context=context, outdir=str(outdir))
     stack = build_app(app)
+    app.synth()
+    return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
+
+
+# The access tests evaluate a deployment with every optional part on (the Snowflake monitor, a
+# customer-managed key for the secrets) in a concrete account and region, as `cdk deploy` makes it.
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+MONITOR_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pos/monitor-MnOpQr"
+SECRETS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+FULL_SETTINGS = {
+    **SETTINGS,
+    "monitor_secret_arn": MONITOR_SECRET,
+    "secrets_kms_key_arn": SECRETS_KEY,
+}
+
+
+@pytest.fixture(scope="session")
+def deployed_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    context = project_context()
+    context.update(FULL_SETTINGS)
+    context["aws:cdk:bundling-stacks"] = []
+    context["aws:cdk:enable-path-metadata"] = True
+    outdir = tmp_path_factory.mktemp("cdk.out.deployed")
+    app = cdk.App(context=context, outdir=str(outdir))
+    with mock.patch.dict(
+        os.environ, {"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": REGION}
+    ):
+        stack = build_app(app)
     app.synth()
     return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
