@@ -32,6 +32,18 @@ def retained_log_group(scope: Construct, construct_id: str, retention_days: int)
     return log_group
 
 
+def grant_log_writes(log_group: logs.LogGroup, role: iam.IRole) -> None:
+    """Let ``role`` create and write the streams of ``log_group`` (where Lambda puts its logs).
+
+    ``grant_write`` grants CreateLogStream/PutLogEvents on the group's ``Arn`` attribute, which
+    CloudFormation returns with ``:*`` appended (``...:log-group:NAME:*``): that pattern matches
+    every stream ARN of the group, ``...:log-group:NAME:log-stream:2026/12/02/[$LATEST]abc``.
+    Appending ``:log-stream:*`` to it would give ``NAME:*:log-stream:*``, which matches no stream
+    (tests/cdk/test_access.py evaluates the resolved ARNs).
+    """
+    log_group.grant_write(role)
+
+
 @dataclass(frozen=True)
 class FunctionSettings:
     handler: str
@@ -62,12 +74,7 @@ def python_function(
         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         description=f"Runs {construct_id}",
     )
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[f"{log_group.log_group_arn}:log-stream:*"],
-        )
-    )
+    grant_log_writes(log_group, role)
     function = lambda_.Function(
         scope,
         construct_id,
@@ -83,13 +90,6 @@ def python_function(
         log_group=log_group,
         tracing=lambda_.Tracing.ACTIVE,
         reserved_concurrent_executions=settings.reserved_concurrent_executions,
-    )
-    acknowledge(
-        role,
-        "AwsSolutions-IAM5",
-        f"Resource::<{cdk.Stack.of(scope).get_logical_id(cfn_element(log_group))}.Arn>:log-stream:*",
-        reason="Lambda names each log stream at run time; the grant is limited to the streams "
-        "of this function's own log group.",
     )
     acknowledge(
         role,

@@ -22,20 +22,7 @@ EXPECTED_ACKNOWLEDGEMENTS = {
         "AwsSolutions-IAM5[Resource::<DeliveryErrorOutputBucketD225DDE7.Arn>/*]",
     ),
     (f"RetailPosPipeline/TransformFunctionRole/{_POLICY}", "AwsSolutions-IAM5[Resource::*]"),
-    (
-        f"RetailPosPipeline/TransformFunctionRole/{_POLICY}",
-        "AwsSolutions-IAM5[Resource::<TransformFunctionLogs56775F8B.Arn>:log-stream:*]",
-    ),
     (f"{_MIGRATIONS}/MigrationsFunctionRole/{_POLICY}", "AwsSolutions-IAM5[Resource::*]"),
-    (
-        f"{_MIGRATIONS}/MigrationsFunctionRole/{_POLICY}",
-        "AwsSolutions-IAM5[Resource::<SnowflakeMigrationsMigrationsFunctionLogsFAB47660.Arn>"
-        ":log-stream:*]",
-    ),
-    (
-        f"{_MIGRATIONS}/ProviderRole/{_POLICY}",
-        "AwsSolutions-IAM5[Resource::<SnowflakeMigrationsProviderLogsE95046C7.Arn>:log-stream:*]",
-    ),
     (
         f"{_MIGRATIONS}/ProviderRole/{_POLICY}",
         "AwsSolutions-IAM5[Resource::<SnowflakeMigrationsMigrationsFunction5120A60B.Arn>:*]",
