@@ -78,6 +78,7 @@ class PipelineMonitoring(Construct):
             master_key=self.topic_key,
             enforce_ssl=True,
         )
+        self._allow_alarms_to_publish()
         if config.alarm_email:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
@@ -133,6 +134,36 @@ class PipelineMonitoring(Construct):
                 snowflake_monitored=self.snowflake_monitor is not None,
             ),
             alarms=self.alarms,
+        )
+
+    def _allow_alarms_to_publish(self) -> None:
+        """Let this stack's alarms publish to the topic.
+
+        ``enforce_ssl`` makes CDK emit an ``AWS::SNS::TopicPolicy`` holding only the TLS Deny, and
+        a topic policy replaces SNS's default policy: without this statement CloudWatch gets
+        "not authorized to perform: SNS:Publish" for every alarm action (re:Post,
+        knowledge-center/cloudwatch-receive-sns-for-alarm-trigger). The conditions keep other
+        accounts' and other stacks' alarms out (confused deputy): CloudWatch publishes with
+        ``aws:SourceArn`` = the alarm's ARN, and every alarm here is named ``<stack>-...``.
+        """
+        stack = cdk.Stack.of(self)
+        alarms = stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name=f"{stack.stack_name}-*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisStacksAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": alarms},
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
         )
 
     @property
