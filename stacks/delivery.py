@@ -20,7 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import PipelineConfig
-from stacks.error_bucket import ErrorOutputBucket
+from stacks.error_bucket import ERROR_PREFIXES, ErrorOutputBucket
 from stacks.functions import cfn_element, retained_log_group
 from stacks.nag import acknowledge
 
@@ -39,7 +39,7 @@ def _via(service: str, stack: cdk.Stack) -> str:
 @dataclass(frozen=True)
 class DeliverySource:
     stream: kinesis.Stream
-    transform: lambda_.IFunction
+    transform: lambda_.Function
 
 
 class SnowflakeDelivery(Construct):
@@ -91,10 +91,12 @@ class SnowflakeDelivery(Construct):
             description="Firehose: read the POS stream, invoke the transform, write to Snowflake",
         )
         source.stream.grant_read(role)
+        # The function and its versions and aliases (ARN:*): Firehose's own policy example
+        # grants function:NAME:VERSION, so a qualified LambdaArn keeps working.
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
-                resources=[source.transform.function_arn],
+                resources=[source.transform.function_arn, f"{source.transform.function_arn}:*"],
             )
         )
         role.add_to_policy(
@@ -114,15 +116,14 @@ class SnowflakeDelivery(Construct):
         bucket = self.error_output.bucket
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "s3:AbortMultipartUpload",
-                    "s3:GetBucketLocation",
-                    "s3:GetObject",
-                    "s3:ListBucket",
-                    "s3:ListBucketMultipartUploads",
-                    "s3:PutObject",
-                ],
-                resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in ERROR_PREFIXES],
             )
         )
         role.add_to_policy(
@@ -147,12 +148,21 @@ class SnowflakeDelivery(Construct):
             )
         )
         bucket_id = stack.get_logical_id(cfn_element(bucket))
+        for prefix in ERROR_PREFIXES:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5",
+                f"Resource::<{bucket_id}.Arn>/{prefix}*",
+                reason="Firehose names error objects by date, hour and delivery attempt under "
+                f"{prefix}; the grant is limited to that prefix of the pipeline's own bucket.",
+            )
+        transform_id = stack.get_logical_id(cfn_element(source.transform))
         acknowledge(
             role,
             "AwsSolutions-IAM5",
-            f"Resource::<{bucket_id}.Arn>/*",
-            reason="Firehose names error objects by date and delivery attempt; the grant is "
-            "limited to objects in the pipeline's own error bucket.",
+            f"Resource::<{transform_id}.Arn>:*",
+            reason="Versions and aliases of the transform function only (function ARN:*), so "
+            "Firehose keeps working if LambdaArn is pointed at a published version or alias.",
         )
         return role
 

@@ -14,6 +14,11 @@ from constructs import Construct
 
 # How long an overwritten or deleted error object stays recoverable.
 NONCURRENT_VERSION_DAYS = 90
+# Where Firehose writes what it could not deliver: records the transform failed (or whose
+# invocation failed after every retry) under processing-failed/ ("Data transformation failure
+# handling"), records Snowflake refused under snowflake-failed/ (Firehose "Handle data delivery
+# failure"). Firehose's role may write nowhere else in the bucket.
+ERROR_PREFIXES = ("processing-failed/", "snowflake-failed/")
 
 
 class ErrorOutputBucket(Construct):

@@ -19,7 +19,15 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     ("RetailPosPipeline/Delivery/DeliveryStream", "AwsSolutions-KDF1"),
     (
         f"RetailPosPipeline/Delivery/Role/{_POLICY}",
-        "AwsSolutions-IAM5[Resource::<DeliveryErrorOutputBucketD225DDE7.Arn>/*]",
+        "AwsSolutions-IAM5[Resource::<DeliveryErrorOutputBucketD225DDE7.Arn>/processing-failed/*]",
+    ),
+    (
+        f"RetailPosPipeline/Delivery/Role/{_POLICY}",
+        "AwsSolutions-IAM5[Resource::<DeliveryErrorOutputBucketD225DDE7.Arn>/snowflake-failed/*]",
+    ),
+    (
+        f"RetailPosPipeline/Delivery/Role/{_POLICY}",
+        "AwsSolutions-IAM5[Resource::<TransformFunction387E2620.Arn>:*]",
     ),
     (f"RetailPosPipeline/TransformFunctionRole/{_POLICY}", "AwsSolutions-IAM5[Resource::*]"),
     (f"{_MIGRATIONS}/MigrationsFunctionRole/{_POLICY}", "AwsSolutions-IAM5[Resource::*]"),

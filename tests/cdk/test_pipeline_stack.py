@@ -185,12 +185,21 @@ def test_firehose_role_reaches_exactly_its_stream_function_secret_and_bucket(
     statements = _statements(synthesized, stack.delivery.role)
     by_action = {action: s for s in statements for action in _actions(s)}
     transform_id = _logical_id(synthesized, stack.transform.function)
-    assert _resources(by_action["lambda:InvokeFunction"]) == [{"Fn::GetAtt": [transform_id, "Arn"]}]
+    transform_arn = {"Fn::GetAtt": [transform_id, "Arn"]}
+    assert _resources(by_action["lambda:InvokeFunction"]) == [
+        transform_arn,
+        {"Fn::Join": ["", [transform_arn, ":*"]]},
+    ]
     assert _resources(by_action["secretsmanager:GetSecretValue"]) == [FIREHOSE_SECRET]
     stream_id = _logical_id(synthesized, stack.ingest.stream)
     assert _resources(by_action["kinesis:GetRecords"]) == [{"Fn::GetAtt": [stream_id, "Arn"]}]
-    bucket_id = _logical_id(synthesized, stack.delivery.error_output.bucket)
-    assert {"Fn::GetAtt": [bucket_id, "Arn"]} in _resources(by_action["s3:PutObject"])
+    bucket_arn = {
+        "Fn::GetAtt": [_logical_id(synthesized, stack.delivery.error_output.bucket), "Arn"]
+    }
+    assert _resources(by_action["s3:PutObject"]) == [
+        {"Fn::Join": ["", [bucket_arn, "/processing-failed/*"]]},
+        {"Fn::Join": ["", [bucket_arn, "/snowflake-failed/*"]]},
+    ]
     assert all("*" not in _resources(s) for s in statements)
     assert MIGRATIONS_SECRET not in str(statements)
 

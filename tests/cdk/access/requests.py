@@ -367,17 +367,21 @@ class AccessTable:
 
         function_arn = parameters["LambdaArn"]
         function_policy = self.d.function_policy(self.id_of(function_arn))
-        for action in ("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"):
-            rows.append(
-                AccessRequest(
-                    name=f"Firehose: {action} on the transform",
-                    caller=caller,
-                    action=action,
-                    resource=function_arn,
-                    expected=ALLOWED,
-                    resource_policy=function_policy,
+        # The configured ARN, and the same function through a version or an alias (Firehose's
+        # own policy example names function:NAME:VERSION), so pointing LambdaArn at a qualified
+        # ARN later does not silently break the transform.
+        for qualifier in ("", ":1", ":live"):
+            for action in ("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"):
+                rows.append(
+                    AccessRequest(
+                        name=f"Firehose: {action} on the transform{qualifier}",
+                        caller=caller,
+                        action=action,
+                        resource=f"{function_arn}{qualifier}",
+                        expected=ALLOWED,
+                        resource_policy=function_policy,
+                    )
                 )
-            )
 
         s3 = snowflake["S3Configuration"]
         bucket_arn = s3["BucketARN"]
@@ -602,6 +606,18 @@ class AccessTable:
         bucket_arn = self.delivery()["SnowflakeDestinationConfiguration"]["S3Configuration"][
             "BucketARN"
         ]
+        bucket_policy = self.d.bucket_policy(self.id_of(bucket_arn))
+        for key in ("other/2026/12/02/09/x.gz", "x.gz"):
+            rows.append(
+                AccessRequest(
+                    name=f"Firehose: write outside its error prefixes ({key})",
+                    caller=firehose,
+                    action="s3:PutObject",
+                    resource=f"{bucket_arn}/{key}",
+                    expected=DENIED,
+                    resource_policy=bucket_policy,
+                )
+            )
         rows.append(
             AccessRequest(
                 name="Firehose: write an error object over plain HTTP (no TLS)",
