@@ -49,6 +49,14 @@ class PipelineConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stack_name: str = Field(default="RetailPosPipeline", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+    # Where the stack deploys. Unset: CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, which the CDK CLI
+    # sets from the AWS profile it runs with (stacks/environment.py, docs/deploy.md section 4).
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
+    # Off by default: on, the CLI enables it before the first create, and after a failed first
+    # deploy (ROLLBACK_COMPLETE) the next deploy cannot delete the failed stack. Turn it on once
+    # the first deploy has succeeded (docs/deploy.md section 8).
+    termination_protection: bool = False
 
     # Snowflake account and the objects Firehose writes to (must match snowflake/ scripts).
     snowflake_account_url: str

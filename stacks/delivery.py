@@ -22,6 +22,7 @@ from constructs import Construct
 from stacks.config import PipelineConfig
 from stacks.error_bucket import ERROR_PREFIXES, ErrorOutputBucket
 from stacks.functions import cfn_element, retained_log_group
+from stacks.lifecycle import KEEP_ON_DELETE
 from stacks.nag import acknowledge
 
 # How many times Firehose re-invokes the transform when an invocation itself fails (timeout,
@@ -53,8 +54,13 @@ class SnowflakeDelivery(Construct):
             self, "ErrorOutput", expiration_days=config.error_bucket_expiration_days
         )
         self.log_group = retained_log_group(self, "Logs", config.log_retention_days)
-        snowflake_log = self.log_group.add_stream("SnowflakeDelivery")
-        backup_log = self.log_group.add_stream("ErrorOutputDelivery")
+        # Deleting a log stream deletes its events: the streams stay with their group.
+        snowflake_log, backup_log = (
+            logs.LogStream(
+                self.log_group, name, log_group=self.log_group, removal_policy=KEEP_ON_DELETE
+            )
+            for name in ("SnowflakeDelivery", "ErrorOutputDelivery")
+        )
         self.role = self._role(config, source, [snowflake_log, backup_log])
 
         self.delivery_stream = firehose.CfnDeliveryStream(

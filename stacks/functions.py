@@ -17,6 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, BundleSpec, lambda_code
+from stacks.lifecycle import KEEP_ON_DELETE
 from stacks.nag import acknowledge
 
 
@@ -25,8 +26,9 @@ def cfn_element(construct: Construct) -> cdk.CfnElement:
 
 
 def retained_log_group(scope: Construct, construct_id: str, retention_days: int) -> logs.LogGroup:
-    """A log group kept when the stack is deleted, expiring entries after ``retention_days``."""
-    log_group = logs.LogGroup(scope, construct_id, removal_policy=cdk.RemovalPolicy.RETAIN)
+    """A log group kept when the stack is deleted (not when its first create rolls back: see
+    stacks/lifecycle.py), expiring entries after ``retention_days``."""
+    log_group = logs.LogGroup(scope, construct_id, removal_policy=KEEP_ON_DELETE)
     # The L2 takes an enum of names; the day count is what CloudFormation wants.
     cast(logs.CfnLogGroup, log_group.node.default_child).retention_in_days = retention_days
     return log_group

@@ -61,12 +61,16 @@ class PipelineMonitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.resources = resources
-        # CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
+        # CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key. Nothing
+        # encrypted with this key outlives the topic (SNS keeps no messages), so it goes with the
+        # stack, after KMS's shortest waiting period (and with a failed first create).
         self.topic_key = kms.Key(
             self,
             "AlarmTopicKey",
             description="Encrypts the POS pipeline alarm topic",
             enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            pending_window=cdk.Duration.days(7),
         )
         self.topic_key.grant(
             iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"

@@ -40,6 +40,14 @@ class Synthesized:
         return dict(self.template.find_resources(resource_type))
 
 
+def synth_isolated(app: cdk.App) -> PosPipelineStack:
+    """build_app without the caller's CDK_DEFAULT_ACCOUNT/REGION (a developer's shell or CLI):
+    the stack's environment comes from the settings only, so the template is the same anywhere."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CDK_DEFAULT_")}
+    with mock.patch.dict(os.environ, environ, clear=True):
+        return build_app(app)
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context = project_context()
@@ -51,7 +59,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context["aws:cdk:enable-asset-metadata"] = True
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = cdk.App(context=context, outdir=str(outdir))
-    stack = build_app(app)
+    stack = synth_isolated(app)
     app.synth()
     return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
 
@@ -66,6 +74,8 @@ FULL_SETTINGS = {
     **SETTINGS,
     "monitor_secret_arn": MONITOR_SECRET,
     "secrets_kms_key_arn": SECRETS_KEY,
+    "account": ACCOUNT,
+    "region": REGION,
 }
 
 
@@ -77,9 +87,6 @@ def deployed_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context["aws:cdk:enable-path-metadata"] = True
     outdir = tmp_path_factory.mktemp("cdk.out.deployed")
     app = cdk.App(context=context, outdir=str(outdir))
-    with mock.patch.dict(
-        os.environ, {"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": REGION}
-    ):
-        stack = build_app(app)
+    stack = synth_isolated(app)
     app.synth()
     return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)

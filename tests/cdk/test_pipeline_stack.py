@@ -49,7 +49,7 @@ def test_stream_is_on_demand_kms_encrypted_and_retained(synthesized: Synthesized
         "KeyId": {"Fn::GetAtt": [key_id, "Arn"]},
     }
     assert stream["Properties"]["RetentionPeriodHours"] == 168
-    assert stream["DeletionPolicy"] == "Retain"
+    assert stream["DeletionPolicy"] == "RetainExceptOnCreate"
     assert synthesized.template_json["Resources"][key_id]["Properties"]["EnableKeyRotation"]
 
 
@@ -130,7 +130,7 @@ def test_error_bucket_is_encrypted_private_tls_only_logged_and_retained(
     (rule,) = props["LifecycleConfiguration"]["Rules"]
     assert rule["ExpirationInDays"] == 365
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
-    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
     synthesized.template.has_resource_properties(
         "AWS::S3::BucketPolicy",
         {

@@ -12,9 +12,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.application import build_app
 from stacks.monitoring import PipelineMonitoring
 from stacks.requirements import REPO_ROOT
+from tests.cdk.conftest import synth_isolated
 
 MONITOR_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pos/monitor-MnOpQr"
 SETTINGS = {
@@ -47,7 +47,7 @@ def ops_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context.update(SETTINGS)
     context["aws:cdk:bundling-stacks"] = []  # assets are not what these tests check
     app = cdk.App(context=context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    stack = build_app(app)
+    stack = synth_isolated(app)
     app.synth()
     return Synthesized(stack.monitoring, Template.from_stack(stack))
 
