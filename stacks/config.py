@@ -30,6 +30,10 @@ KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-
 VPCE_SERVICE = re.compile(r"^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[a-z0-9]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+# How often the Snowflake monitor may run: whole divisors of an hour from 5 minutes, so its
+# windows line up with CloudWatch periods (docs/operations.md states what each costs).
+MONITOR_INTERVALS_MINUTES = (5, 10, 15, 20, 30, 60)
+
 # The values CloudWatch Logs accepts for a retention period.
 LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -104,6 +108,9 @@ class PipelineConfig(BaseModel):
     transform_reserved_concurrency: int | None = Field(default=None, ge=1)
 
     alarm_email: str | None = None
+    # Every run resumes `warehouse` if it is suspended (billed at least 60 s): see the cost table
+    # in docs/operations.md before lowering it.
+    monitor_interval_minutes: int = 5
 
     @field_validator("snowflake_account_url")
     @classmethod
@@ -166,6 +173,13 @@ class PipelineConfig(BaseModel):
     def _retention(cls, value: int) -> int:
         if value not in LOG_RETENTION_DAYS:
             raise ValueError(f"must be one of {sorted(LOG_RETENTION_DAYS)}")
+        return value
+
+    @field_validator("monitor_interval_minutes")
+    @classmethod
+    def _monitor_interval(cls, value: int) -> int:
+        if value not in MONITOR_INTERVALS_MINUTES:
+            raise ValueError(f"must be one of {list(MONITOR_INTERVALS_MINUTES)}")
         return value
 
     @field_validator("alarm_email")

@@ -106,6 +106,7 @@ class PipelineMonitoring(Construct):
 
         self.snowflake_monitor: SnowflakeMonitor | None = None
         self.snowflake_alarms: SnowflakeAlarms | None = None
+        interval = cdk.Duration.minutes(config.monitor_interval_minutes)
         if config.monitor_secret_arn:
             self.snowflake_monitor = SnowflakeMonitor(
                 self, "SnowflakeMonitor", config=config, secret_arn=config.monitor_secret_arn
@@ -115,10 +116,12 @@ class PipelineMonitoring(Construct):
                 self.snowflake_monitor.function,
                 "SnowflakeMonitor",
                 duration_alarm=True,
-                heartbeat=limits.MONITOR_HEARTBEAT_PERIOD,
+                heartbeat=cdk.Duration.minutes(
+                    config.monitor_interval_minutes * limits.MONITOR_HEARTBEAT_SCHEDULES
+                ),
             )
             self.snowflake_alarms = SnowflakeAlarms(
-                self, "Snowflake", database=config.database, target=target
+                self, "Snowflake", database=config.database, interval=interval, target=target
             )
         else:
             cdk.Annotations.of(self).add_warning_v2(
@@ -136,6 +139,7 @@ class PipelineMonitoring(Construct):
                 transform=resources.transform_function,
                 database=config.database,
                 snowflake_monitored=self.snowflake_monitor is not None,
+                monitor_interval=interval,
             ),
             alarms=self.alarms,
         )
