@@ -11,7 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from stacks.config import PipelineConfig, load_config
+from stacks.config import REMOVED_SETTINGS, PipelineConfig, load_config
 from stacks.environment import check_same_region_and_account, deployment_target
 from stacks.nag import enable_nag_checks
 from stacks.pipeline import PosPipelineStack
@@ -29,7 +29,8 @@ def project_context() -> dict[str, Any]:
 
 
 def context_settings(app: cdk.App) -> dict[str, object]:
-    return {name: app.node.try_get_context(name) for name in PipelineConfig.model_fields}
+    names = (*PipelineConfig.model_fields, *REMOVED_SETTINGS)
+    return {name: app.node.try_get_context(name) for name in names}
 
 
 def build_app(app: cdk.App) -> PosPipelineStack:

@@ -47,6 +47,16 @@ class ConfigError(ValueError):
     """The deployment settings are missing or invalid; the message names each setting."""
 
 
+# Settings that once existed and did nothing useful: Firehose wrote to the names they held while
+# snowflake/ creates BRONZE.JSON_RAW_DATA (RECORD_CONTENT, RECORD_METADATA), so any other value
+# sent every record to snowflake-failed/. A deployment that still sets one is told, not ignored.
+REMOVED_SETTINGS = {
+    name: "Bronze is BRONZE.JSON_RAW_DATA with RECORD_CONTENT and RECORD_METADATA, as "
+    "snowflake/V3__bronze_json_raw_data.sql creates it; remove this setting"
+    for name in ("bronze_schema", "bronze_table", "content_column", "metadata_column")
+}
+
+
 class PipelineConfig(BaseModel):
     """Everything that differs between deployments of the pipeline."""
 
@@ -62,13 +72,10 @@ class PipelineConfig(BaseModel):
     # the first deploy has succeeded (docs/deploy.md section 8).
     termination_protection: bool = False
 
-    # Snowflake account and the objects Firehose writes to (must match snowflake/ scripts).
+    # Snowflake account and database. Where Firehose writes inside it is fixed by the scripts
+    # (BRONZE.JSON_RAW_DATA, stacks/delivery.py); the names below are rendered into them.
     snowflake_account_url: str
     database: Identifier = "POS_DB"
-    bronze_schema: Identifier = "BRONZE"
-    bronze_table: Identifier = "JSON_RAW_DATA"
-    content_column: Identifier = "RECORD_CONTENT"
-    metadata_column: Identifier = "RECORD_METADATA"
     warehouse: Identifier = "POS_WH"
     task_warehouse: str = "POS_WH"
     ingest_role: Identifier = "POS_INGEST"
@@ -122,10 +129,6 @@ class PipelineConfig(BaseModel):
 
     @field_validator(
         "database",
-        "bronze_schema",
-        "bronze_table",
-        "content_column",
-        "metadata_column",
         "warehouse",
         "ingest_role",
         "transform_role",
@@ -207,6 +210,13 @@ def _lookup(name: str, context: dict[str, Any]) -> Any:
 
 def load_config(context: dict[str, Any]) -> PipelineConfig:
     """Build the config from a context mapping (``node.try_get_context`` per key) and env."""
+    removed = [
+        f"{name} ({ENV_PREFIX}{name.upper()}): {why}"
+        for name, why in REMOVED_SETTINGS.items()
+        if _lookup(name, context) is not None
+    ]
+    if removed:
+        raise ConfigError(f"settings no longer supported: {'; '.join(removed)}")
     raw = {
         name: value
         for name in PipelineConfig.model_fields

@@ -25,6 +25,14 @@ from stacks.functions import cfn_element, retained_log_group
 from stacks.lifecycle import KEEP_ON_DELETE
 from stacks.nag import acknowledge
 
+# Where Firehose writes: the Bronze table snowflake/V3__bronze_json_raw_data.sql creates (the
+# contract in docs/contracts.md), read by the Bronze stream, the procedures, the monitor and the
+# dashboards under these names. Not settings: another value would send every record to
+# snowflake-failed/ (a test checks V3 declares exactly these).
+BRONZE_SCHEMA = "BRONZE"
+BRONZE_TABLE = "JSON_RAW_DATA"
+CONTENT_COLUMN = "RECORD_CONTENT"
+METADATA_COLUMN = "RECORD_METADATA"
 # How many times Firehose re-invokes the transform when an invocation itself fails (timeout,
 # throttling) before the batch goes to processing-failed/.
 PROCESSOR_RETRIES = 3
@@ -190,12 +198,12 @@ class SnowflakeDelivery(Construct):
         return cfn.SnowflakeDestinationConfigurationProperty(
             account_url=config.snowflake_account_url,
             database=config.database,
-            schema=config.bronze_schema,
-            table=config.bronze_table,
+            schema=BRONZE_SCHEMA,
+            table=BRONZE_TABLE,
             role_arn=self.role.role_arn,
             data_loading_option="VARIANT_CONTENT_AND_METADATA_MAPPING",
-            content_column_name=config.content_column,
-            meta_data_column_name=config.metadata_column,
+            content_column_name=CONTENT_COLUMN,
+            meta_data_column_name=METADATA_COLUMN,
             snowflake_role_configuration=cfn.SnowflakeRoleConfigurationProperty(
                 enabled=True, snowflake_role=config.ingest_role
             ),

@@ -146,3 +146,13 @@ def test_synth_refuses_a_secret_from_another_region(monkeypatch: pytest.MonkeyPa
     context.update({**SETTINGS, "firehose_secret_arn": US_SECRET})
     with pytest.raises(ConfigError, match="firehose_secret_arn"):
         build_app(cdk.App(context=context))
+
+
+@pytest.mark.parametrize(
+    "name", ["bronze_schema", "bronze_table", "content_column", "metadata_column"]
+)
+def test_removed_bronze_settings_are_refused_not_ignored(name: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_config({**SETTINGS, name: "OTHER"})
+    assert f"{name} (POS_{name.upper()})" in str(refused.value)
+    assert "BRONZE.JSON_RAW_DATA" in str(refused.value)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlglot
 from aws_cdk.assertions import Match
+from sqlglot import exp
 
-from lambdas.snowflake_migrations.scripts import scripts_fingerprint
+from lambdas.snowflake_migrations.scripts import SqlVariables, render, scripts_fingerprint
 from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
 from stacks.requirements import REPO_ROOT
 from tests.cdk.conftest import ACCOUNT_URL, FIREHOSE_SECRET, MIGRATIONS_SECRET, Synthesized
@@ -244,3 +246,26 @@ def test_alarm_topic_is_encrypted_and_subscribed(synthesized: Synthesized) -> No
     synthesized.template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "data-oncall@example.com"}
     )
+
+
+def test_firehose_writes_the_table_and_columns_the_migrations_create(
+    synthesized: Synthesized,
+) -> None:
+    """Bronze's names are fixed by V3 (not settings): Firehose must name exactly its table and
+    VARIANT columns, or every record would go to snowflake-failed/."""
+    v3 = REPO_ROOT / "snowflake" / "V3__bronze_json_raw_data.sql"
+    sql = render(v3.read_text(), SqlVariables())
+    (create,) = [s for s in sqlglot.parse(sql, read="snowflake") if isinstance(s, exp.Create)]
+    table = create.this.this
+    columns = {c.name: c.args["kind"].sql(dialect="snowflake") for c in create.this.expressions}
+    _, delivery = _only(synthesized.resources("AWS::KinesisFirehose::DeliveryStream"))
+    snowflake = delivery["Properties"]["SnowflakeDestinationConfiguration"]
+    assert (table.catalog, table.db, table.name) == (
+        snowflake["Database"],
+        snowflake["Schema"],
+        snowflake["Table"],
+    )
+    assert columns == {
+        snowflake["ContentColumnName"]: "VARIANT",
+        snowflake["MetaDataColumnName"]: "VARIANT",
+    }
