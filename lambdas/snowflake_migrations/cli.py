@@ -83,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{len(result.applied)} applied, {len(result.skipped)} unchanged")
             elif args.command == "plan":
                 scripts = discover(args.scripts_dir, variables)
-                for script in plan(scripts, applied_checksums(connection, variables)):
+                applied = applied_checksums(connection, variables)
+                for script in plan(scripts, applied, variables=variables):
                     print(f"pending  {script.name}")
             else:
                 for name in suspend_tasks(connection, variables):
