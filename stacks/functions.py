@@ -56,6 +56,9 @@ class FunctionSettings:
     log_retention_days: int
     environment: dict[str, str]
     reserved_concurrent_executions: int | None = None
+    # Why any other action the role is granted on "*" needs it (cdk-nag sees one finding per
+    # role for all of them, so the one acknowledgement carries every reason).
+    other_unscoped_actions: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,6 @@ def python_function(
         "AwsSolutions-IAM5",
         "Resource::*",
         reason="X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level "
-        "permissions; active tracing needs them on *.",
+        "permissions; active tracing needs them on *." + settings.other_unscoped_actions,
     )
     return PythonFunction(function=function, role=role, log_group=log_group)

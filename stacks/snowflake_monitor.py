@@ -18,7 +18,6 @@ from lambdas.snowflake_monitor.metrics import NAMESPACE
 from stacks.bundling import BundleSpec
 from stacks.config import PipelineConfig
 from stacks.functions import FunctionSettings, PythonFunction, python_function
-from stacks.nag import acknowledge
 from stacks.requirements import SNOWFLAKE_CLIENT_PACKAGES, bundle_requirements
 
 MONITOR_BUNDLE = BundleSpec(
@@ -57,6 +56,9 @@ class SnowflakeMonitor(Construct):
                     # Each run counts the last whole interval, so runs never overlap or leave gaps.
                     "MONITOR_WINDOW_MINUTES": str(config.monitor_interval_minutes),
                 },
+                other_unscoped_actions=" cloudwatch:PutMetricData has no resource-level "
+                "permissions either; the grant is limited to the monitor's namespace by the "
+                "cloudwatch:namespace condition.",
             ),
         )
         self.function = handler.function
@@ -90,12 +92,4 @@ class SnowflakeMonitor(Construct):
             schedule=events.Schedule.rate(cdk.Duration.minutes(config.monitor_interval_minutes)),
             # No retry: the next run measures again, and a failed run is a Lambda error alarm.
             targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
-        )
-        acknowledge(
-            handler.role,
-            "AwsSolutions-IAM5",
-            "Resource::*",
-            reason="cloudwatch:PutMetricData has no resource-level permissions; the grant is "
-            "limited to the monitor's namespace by the cloudwatch:namespace condition (and X-Ray "
-            "needs * as for every function).",
         )
