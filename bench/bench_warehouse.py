@@ -113,7 +113,7 @@ def bench_batch_on_history(history_rows: int, batch: int) -> float:
         warehouse = LocalWarehouse(Path(directory))
         try:
             warehouse.apply_migrations(SNOWFLAKE_SQL)
-            cursor = warehouse.connect().cursor()
+            cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
             started = time.perf_counter()
             cursor.execute(HISTORY_SQL, {"rows": history_rows})
             for stream in SILVER_STREAMS:  # history is not new change data for the consumers

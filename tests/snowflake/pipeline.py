@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from local.warehouse import LocalWarehouse, TaskRun
+from local.warehouse.connection import RunnerConnection
 from tests.snowflake.bronze import BronzeRow
 
 PROCESS_RAW_POS = "SILVER.PROCESS_RAW_POS"
@@ -32,8 +33,13 @@ WORK_TABLES = (
 class Pipeline:
     warehouse: LocalWarehouse
 
+    def connect(self) -> RunnerConnection:
+        """The local admin (ACCOUNTADMIN), who inspects what the pipeline's own principals did:
+        Firehose loads Bronze as its user, the tasks run as their owner role."""
+        return self.warehouse.connect_as(self.warehouse.principals.admin)
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        connection = self.warehouse.connect()
+        connection = self.connect()
         try:
             cursor = connection.cursor()
             cursor.execute(sql, params)
@@ -131,7 +137,7 @@ class Pipeline:
         return [tuple(v for k, v in row.items() if k not in skip) for row in self.silver_lines()]
 
     def _dicts(self, sql: str) -> list[dict[str, Any]]:
-        connection = self.warehouse.connect()
+        connection = self.connect()
         try:
             cursor = connection.cursor()
             cursor.execute(sql)

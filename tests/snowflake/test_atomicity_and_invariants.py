@@ -63,7 +63,7 @@ def _stage_for(pipeline: Pipeline, procedure: str) -> None:
         pipeline.load(rows)
         return
     pipeline.load(rows)
-    connection = pipeline.warehouse.connect()
+    connection = pipeline.connect()
     try:
         connection.cursor().execute("CALL SILVER.PROCESS_RAW_POS()")
     finally:
@@ -87,7 +87,7 @@ def test_failure_at_any_statement_leaves_no_trace_and_next_run_completes(
 ) -> None:
     _stage_for(pipeline, procedure)
     before, backlog = pipeline.snapshot(), pipeline.backlog()
-    connection = pipeline.warehouse.connect()
+    connection = pipeline.connect()
     try:
         with (
             pipeline.warehouse.fail_statement(procedure, statement),
