@@ -62,13 +62,19 @@ def bootstrap_path(scripts_dir: Path) -> Path:
     return scripts_dir / BOOTSTRAP_FILE
 
 
+def render_template(text: str, variables: SqlVariables, names: AccountNames | None = None) -> str:
+    """A template of ``snowflake/admin/`` rendered with the scripts' and the account's names."""
+    context = {**variables.as_dict(), **(names or AccountNames()).as_dict()}
+    return _JINJA.from_string(text).render(**context)
+
+
 def render_bootstrap(
     scripts_dir: Path, variables: SqlVariables, names: AccountNames | None = None
 ) -> str:
     """The bootstrap for one environment's names."""
-    text = bootstrap_path(scripts_dir).read_text(encoding="utf-8")
-    context = {**variables.as_dict(), **(names or AccountNames()).as_dict()}
-    return _JINJA.from_string(text).render(**context)
+    return render_template(
+        bootstrap_path(scripts_dir).read_text(encoding="utf-8"), variables, names
+    )
 
 
 def bootstrap_statements(

@@ -203,8 +203,8 @@ def call(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColu
     if stored is None:
         raise _does_not_exist("Procedure", name)
     procedure = _securable(Kind.PROCEDURE, name)
-    connection.access.require_warehouse()
     connection.access.require_privileges(procedure, ("USAGE",))
+    connection.access.require_warehouse()
     body_session = connection.access.body_session(procedure, _owner_rights(stored.definition))
     if connection.in_transaction():
         raise ProgrammingError(

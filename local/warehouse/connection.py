@@ -30,7 +30,11 @@ from sqlglot import exp
 from local.warehouse import commands, merge, prepared, streams
 from local.warehouse.access.gate import SessionAccess
 from local.warehouse.access.grants import Rows
-from local.warehouse.access.requirements import NO_ACCESS, StatementAccess
+from local.warehouse.access.requirements import (
+    NO_ACCESS,
+    StatementAccess,
+    access_creates_container,
+)
 from local.warehouse.access.session import Session
 from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
@@ -336,6 +340,10 @@ class RunnerCursor(FakeSnowflakeCursor):
         access = connection.access.analyse(expression, connection)
         connection.access.check(access)
         self._access_effect = access
+        if access_creates_container(access):
+            # fakesnow attaches a database (or schema) a connection names before anyone created
+            # it; the catalog decides whether it exists, so creating one is idempotent on disk.
+            expression.set("exists", True)
         params_before = len(params) if isinstance(params, list) else None
         transformed = super()._transform(expression, params)
         # SYSTEM$STREAM_HAS_DATA is answered now, into the text: such a statement is not cached.

@@ -140,8 +140,12 @@ class _Grants:
         return self.on_object(statement, securable, privileges, grantee)
 
     def require_visible(self, securable: Securable) -> None:
-        """The grantor must see the object (some privilege on it, or MANAGE GRANTS)."""
-        if self.checker.manages_grants(self.roles):
+        """The grantor must see the object: some privilege on it, MANAGE GRANTS, or ownership
+        of the managed access schema it is in (that owner grants on everything in it)."""
+        managed = self.managed_schema_of(securable)
+        if self.checker.manages_grants(self.roles) or (
+            managed is not None and self.checker.owns(self.roles, managed)
+        ):
             self.checker.existing(securable)
             return
         self.checker.require_containers(self.roles, securable)

@@ -512,9 +512,10 @@ def _schema_name(node: Any, resolver: Resolver) -> str | None:
 
 def _drop(expression: exp.Drop, resolver: Resolver) -> StatementAccess:
     kind = _DROP_KINDS.get(str(expression.args.get("kind") or "").upper())
-    target = expression.this
-    if kind is None or not isinstance(target, exp.Table):
+    targets = expression.args.get("tables") or [expression.this]
+    if kind is None or len(targets) != 1 or not isinstance(targets[0], exp.Table):
         return NO_ACCESS
+    target = targets[0]
     if kind is Kind.DATABASE:
         name = _ident(target.this)
     elif kind is Kind.SCHEMA:
@@ -562,6 +563,16 @@ def _use(expression: exp.Use, resolver: Resolver) -> StatementAccess:
     else:
         return NO_ACCESS
     return StatementAccess((Need(securable, ANY_PRIVILEGE, "USE DATABASE / SCHEMA"),))
+
+
+def access_creates_container(access: StatementAccess) -> bool:
+    """The statement creates a database or schema that did not exist (not a replacement)."""
+    effect = access.effect
+    return (
+        isinstance(effect, Created)
+        and not effect.replaced
+        and effect.securable.kind in (Kind.DATABASE, Kind.SCHEMA)
+    )
 
 
 # "USAGE or any other privilege": checked as "holds some privilege on it".
