@@ -66,7 +66,7 @@ def status(cur: RunnerCursor, sql: str) -> str:
     return str(cur.fetchone()[0])
 
 
-# Ownership, hierarchy, the two errors --------------------------------------------------------------
+# Ownership, hierarchy, the two errors -----------------------------------------------------------
 def test_the_creating_role_owns_and_a_role_without_privileges_sees_nothing(
     account: LocalWarehouse,
 ) -> None:
