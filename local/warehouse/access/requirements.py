@@ -201,7 +201,7 @@ RULES: dict[str, Rule] = {
             f"{_SQL}grant-privilege#usage-notes",
         ),
         Rule(
-            "GRANT OWNERSHIP ... [COPY | REVOKE] CURRENT GRANTS",
+            "GRANT OWNERSHIP ... [COPY / REVOKE] CURRENT GRANTS",
             "OWNERSHIP of the object (or a "
             "higher role) or MANAGE GRANTS; COPY: the active role is the new owner or higher, or "
             "MANAGE GRANTS; refused when the object has grants and neither is given; a task must "
@@ -209,13 +209,13 @@ RULES: dict[str, Rule] = {
             f"{_SQL}grant-ownership",
         ),
         Rule(
-            "GRANT ROLE ... TO ROLE | USER",
+            "GRANT ROLE ... TO ROLE / USER",
             "OWNERSHIP of the role granted, or MANAGE GRANTS",
             f"{_SQL}grant-role#access-control-requirements",
         ),
         Rule("REVOKE ...", "as the matching GRANT", f"{_SQL}revoke-privilege"),
         Rule(
-            "SHOW GRANTS TO ROLE | ON <object>",
+            "SHOW GRANTS TO ROLE / ON <object>",
             "the role is the session's role or below it, "
             "or MANAGE GRANTS; ON: any privilege on the object",
             f"{_SQL}show-grants",
