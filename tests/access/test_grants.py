@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from snowflake.connector.errors import Error, ProgrammingError
@@ -23,10 +24,10 @@ from lambdas.snowflake_migrations.privileges import (
     load_matrix,
     roles_from_show,
 )
-from lambdas.snowflake_migrations.scripts import SqlVariables
 from local.warehouse import LocalWarehouse
 from local.warehouse.access.principals import Principal
 from tests.access.conftest import SQL_DIR
+from tests.snowflake.backends import local_only
 from tests.snowflake.bronze import bronze_rows, sale
 
 # Outcomes of a probe: past access control (the statement ran, or stopped only for want of a
@@ -36,12 +37,12 @@ NO_WAREHOUSE = 606
 TRANSFORM_PROBE = "TRANSFORM_PROBE"
 
 
-@pytest.fixture(scope="module")
-def matrix() -> PrivilegeMatrix:
-    return load_matrix(SQL_DIR, SqlVariables())
+@pytest.fixture
+def matrix(deployed: Any) -> PrivilegeMatrix:
+    return load_matrix(SQL_DIR, deployed.variables, deployed.names)
 
 
-def outcome(warehouse: LocalWarehouse, principal: Principal, sql: str) -> tuple[str, str]:
+def outcome(warehouse: Any, principal: Principal, sql: str) -> tuple[str, str]:
     connection = warehouse.connect_as(principal)
     try:
         connection.cursor().execute(sql)
@@ -95,7 +96,7 @@ class Probe:
     expected: bool
 
 
-def probes(warehouse: LocalWarehouse, matrix: PrivilegeMatrix, role_key: str) -> Iterator[Probe]:
+def probes(warehouse: Any, matrix: PrivilegeMatrix, role_key: str) -> Iterator[Probe]:
     grants = effective(matrix, role_key)
     owned = matrix.role("deploy").grants | matrix.role("transform").grants
     objects = sorted(g for g in owned if g.privilege == "OWNERSHIP")
@@ -152,41 +153,46 @@ def probes(warehouse: LocalWarehouse, matrix: PrivilegeMatrix, role_key: str) ->
         elif kind == "SCHEMA":
             yield Probe(
                 f"CREATE TABLE in {name}",
-                f"CREATE TABLE {name}.PROBE_{role_key} (A INT)",
+                f"CREATE TABLE {name}.PROBE_{role_key.upper()} (A INT)",
                 sees(grants, "DATABASE", name.split(".")[0])
                 and holds(grants, "CREATE TABLE", kind, name),
             )
+    # Named after the deployment's database: a real account's run drops what carries its prefix.
+    probe = f"{warehouse.variables.database}_PROBE_{role_key.upper()}"
     for privilege, sql in (
-        ("CREATE ROLE", f"CREATE ROLE PROBE_ROLE_{role_key}"),
-        ("CREATE USER", f"CREATE USER PROBE_USER_{role_key}"),
-        ("CREATE DATABASE", f"CREATE DATABASE PROBE_DB_{role_key}"),
-        ("CREATE WAREHOUSE", f"CREATE WAREHOUSE PROBE_WH_{role_key}"),
+        ("CREATE ROLE", f"CREATE ROLE {probe}_ROLE"),
+        ("CREATE USER", f"CREATE USER {probe}_USER"),
+        ("CREATE DATABASE", f"CREATE DATABASE {probe}_DB"),
+        ("CREATE WAREHOUSE", f"CREATE WAREHOUSE {probe}_WH"),
     ):
         yield Probe(privilege, sql, ExpectedGrant(privilege, "ACCOUNT", "") in grants)
 
 
-def principal_for(warehouse: LocalWarehouse, role_key: str) -> Principal:
+def principal_for(warehouse: Any, matrix: PrivilegeMatrix, role_key: str) -> Principal:
     principals = warehouse.principals
+    if role_key == "transform":
+        return transform_probe(warehouse, matrix)
     return {
         "deploy": principals.deploy,
         "ingest": principals.firehose,
         "dashboard": principals.dashboard,
         "monitor": principals.monitor,
-        "transform": Principal(TRANSFORM_PROBE, None, warehouse.variables.warehouse),
     }[role_key]
 
 
-def add_transform_probe_user(warehouse: LocalWarehouse, matrix: PrivilegeMatrix) -> None:
+def transform_probe(warehouse: Any, matrix: PrivilegeMatrix) -> Principal:
+    """A user holding the transform role (it has none of its own: tasks run as it)."""
+    role = matrix.role("transform").role
+    if not isinstance(warehouse, LocalWarehouse):
+        return warehouse.add_user(TRANSFORM_PROBE, role)  # type: ignore[no-any-return]
     admin = warehouse.connect_as(warehouse.principals.admin).cursor()
-    admin.execute(
-        f"CREATE USER {TRANSFORM_PROBE} TYPE = SERVICE "
-        f"DEFAULT_ROLE = {matrix.role('transform').role}"
-    )
-    admin.execute(f"GRANT ROLE {matrix.role('transform').role} TO USER {TRANSFORM_PROBE}")
+    admin.execute(f"CREATE USER {TRANSFORM_PROBE} TYPE = SERVICE DEFAULT_ROLE = {role}")
+    admin.execute(f"GRANT ROLE {role} TO USER {TRANSFORM_PROBE}")
+    return Principal(TRANSFORM_PROBE, None, warehouse.variables.warehouse)
 
 
 def test_the_deployed_grants_are_the_matrix(
-    deployed: LocalWarehouse, matrix: PrivilegeMatrix
+    deployed: Any, matrix: PrivilegeMatrix
 ) -> None:
     """SHOW GRANTS TO ROLE / TO USER / FUTURE GRANTS answer exactly the matrix, as `pos verify`
     compares a deployed account with it."""
@@ -208,11 +214,9 @@ def test_the_deployed_grants_are_the_matrix(
 
 @pytest.mark.parametrize("role_key", ["ingest", "transform", "dashboard", "monitor", "deploy"])
 def test_each_role_can_do_what_the_matrix_grants_and_nothing_else(
-    deployed: LocalWarehouse, matrix: PrivilegeMatrix, role_key: str
+    deployed: Any, matrix: PrivilegeMatrix, role_key: str
 ) -> None:
-    if role_key == "transform":
-        add_transform_probe_user(deployed, matrix)
-    principal = principal_for(deployed, role_key)
+    principal = principal_for(deployed, matrix, role_key)
     wrong = []
     checked = 0
     for probe in probes(deployed, matrix, role_key):
@@ -227,7 +231,7 @@ def test_each_role_can_do_what_the_matrix_grants_and_nothing_else(
     assert checked > 60  # every table, stream, view, procedure, task, schema and the account
 
 
-def test_dashboard_reads_gold_and_may_not_write_it(deployed: LocalWarehouse) -> None:
+def test_dashboard_reads_gold_and_may_not_write_it(deployed: Any) -> None:
     dashboard = deployed.connect_as(deployed.principals.dashboard).cursor()
     dashboard.execute("SELECT COUNT(*) FROM GOLD.DAILY_SALES_SUMMARY")
     assert dashboard.fetchone() == (0,)
@@ -238,23 +242,25 @@ def test_dashboard_reads_gold_and_may_not_write_it(deployed: LocalWarehouse) -> 
 
 
 def test_ingest_loads_bronze_and_may_not_read_silver_or_even_bronze(
-    deployed: LocalWarehouse,
+    deployed: Any,
 ) -> None:
     assert deployed.load_bronze(bronze_rows([sale("T1")])) == 1  # as the Firehose user
     firehose = deployed.connect_as(deployed.principals.firehose).cursor()
     with pytest.raises(ProgrammingError) as silver:
         firehose.execute("SELECT * FROM SILVER.RETAIL_POS_PROCESSED")
     assert silver.value.errno == 2003
-    assert "Schema 'POS_DB.SILVER' does not exist or not authorized." in silver.value.msg
+    database = deployed.variables.database
+    assert f"Schema '{database}.SILVER' does not exist or not authorized." in silver.value.msg
     with pytest.raises(ProgrammingError) as bronze:
         firehose.execute("SELECT * FROM BRONZE.JSON_RAW_DATA")
     assert bronze.value.errno == 3001  # it sees the table (INSERT) but may not read it
 
 
-def test_monitor_reads_health_and_writes_nothing(deployed: LocalWarehouse) -> None:
+def test_monitor_reads_health_and_writes_nothing(deployed: Any) -> None:
     monitor = deployed.connect_as(deployed.principals.monitor).cursor()
     monitor.execute("SELECT COUNT(*) FROM BRONZE.JSON_RAW_DATA_STREAM")  # never consumes
-    monitor.execute("SELECT COUNT(*) FROM POS_DB._LOCAL.TASK_HISTORY")  # MONITOR EXECUTION
+    if isinstance(deployed, LocalWarehouse):  # the local INFORMATION_SCHEMA.TASK_HISTORY
+        monitor.execute(f"SELECT COUNT(*) FROM {deployed.variables.database}._LOCAL.TASK_HISTORY")
     for sql in (
         "INSERT INTO OPS.PIPELINE_RUN_LOG (RUN_ID) SELECT NULL WHERE 1 = 0",
         "DELETE FROM SILVER.RETAIL_POS_REJECTED WHERE 1 = 0",
@@ -265,13 +271,10 @@ def test_monitor_reads_health_and_writes_nothing(deployed: LocalWarehouse) -> No
         assert refused.value.errno == 3001, sql
 
 
-def test_transform_cannot_create_roles_or_grant(
-    deployed: LocalWarehouse, matrix: PrivilegeMatrix
-) -> None:
-    add_transform_probe_user(deployed, matrix)
-    transform = deployed.connect_as(principal_for(deployed, "transform")).cursor()
+def test_transform_cannot_create_roles_or_grant(deployed: Any, matrix: PrivilegeMatrix) -> None:
+    transform = deployed.connect_as(transform_probe(deployed, matrix)).cursor()
     with pytest.raises(ProgrammingError) as refused:
-        transform.execute("CREATE ROLE ANOTHER_ROLE")
+        transform.execute(f"CREATE ROLE {deployed.variables.database}_ANOTHER_ROLE")
     assert (refused.value.errno, refused.value.sqlstate) == (3001, "42501")
     # It owns the tasks, but they are in managed access schemas: only the schema owner grants.
     transform.execute(
@@ -280,7 +283,8 @@ def test_transform_cannot_create_roles_or_grant(
     assert transform.fetchone() == ("Grant not executed: Insufficient privileges.",)
 
 
-def test_logins_are_refused_as_snowflake_refuses_them(deployed: LocalWarehouse) -> None:
+def test_logins_are_refused_as_snowflake_refuses_them(deployed: Any) -> None:
+    local_only("logs in without a key (keys are not checked locally)")
     with pytest.raises(Error) as unknown:
         deployed.connect(user="NOBODY")
     assert unknown.value.errno == 390100
@@ -294,6 +298,7 @@ def test_logins_are_refused_as_snowflake_refuses_them(deployed: LocalWarehouse) 
 
 def test_a_default_role_that_is_missing_leaves_public(tmp_path: Path) -> None:
     """Before V21 grants the ingest role, the Firehose user has nothing: its inserts fail."""
+    local_only("builds its own warehouse")
     with LocalWarehouse(tmp_path / "fresh") as warehouse:
         warehouse.bootstrap(SQL_DIR)
         with pytest.raises(Error):

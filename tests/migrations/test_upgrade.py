@@ -60,7 +60,7 @@ COUNTS = {
 def old_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository as of BEFORE_ACCESS_CONTROL (needs the git history of a clone)."""
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", BEFORE_ACCESS_CONTROL],  # noqa: S607
+        ["git", "archive", "--format=tar", BEFORE_ACCESS_CONTROL],
         cwd=REPO_ROOT,
         capture_output=True,
         check=False,
@@ -94,7 +94,7 @@ def test_a_warehouse_built_by_the_old_code_upgrades_with_its_data(
     old_tree: Path, tmp_path: Path
 ) -> None:
     db_dir = tmp_path / "warehouse"
-    subprocess.run(  # noqa: S603 - this interpreter, the old tree's own code
+    subprocess.run(
         [sys.executable, "-c", BUILD_WITH_OLD_CODE, str(db_dir)],
         cwd=old_tree,
         env={"PYTHONPATH": str(old_tree), "PATH": "/usr/bin:/bin"},
