@@ -76,7 +76,8 @@ def create_stream(connection: RunnerConnection, sql: str, params: Any) -> list[R
         raise _does_not_exist("Table", source) from error
     stream = StreamDefinition(name, source, spec.append_only)
     runtime.registry.save_stream(connection.duck, stream, -1 if spec.show_initial_rows else mark)
-    hook_object_created(connection, Kind.STREAM, str(name), exists, source=str(source))
+    copy_grants = _COPY_GRANTS.search(sql) is not None
+    hook_object_created(connection, Kind.STREAM, str(name), exists, copy_grants, source=str(source))
     return _status(f"Stream {name.name} successfully created.")
 
 
@@ -118,7 +119,9 @@ def create_task(connection: RunnerConnection, sql: str, params: Any) -> list[Res
         DefinitionKind.TASK, name, name.database, name.schema, sql, tasks.SUSPENDED
     )
     runtime.registry.save_definition(connection.duck, stored)
-    hook_object_created(connection, Kind.TASK, str(name), exists)
+    hook_object_created(
+        connection, Kind.TASK, str(name), exists, _COPY_GRANTS.search(sql) is not None
+    )
     return _status(f"Task {name.name} successfully created.")
 
 
@@ -186,7 +189,9 @@ def create_procedure(connection: RunnerConnection, sql: str, params: Any) -> lis
             raise _already_exists(name)
     stored = StoredDefinition(DefinitionKind.PROCEDURE, name, name.database, name.schema, sql, None)
     runtime.registry.save_definition(connection.duck, stored)
-    hook_object_created(connection, Kind.PROCEDURE, str(name), exists)
+    hook_object_created(
+        connection, Kind.PROCEDURE, str(name), exists, _COPY_GRANTS.search(sql) is not None
+    )
     return _status(f"Function {name.name} successfully created.")
 
 
@@ -258,6 +263,7 @@ def _securable(kind: Kind, name: ObjectName) -> Securable:
     return Securable(kind, str(name))
 
 
+_COPY_GRANTS = re.compile(r"\bCOPY\s+GRANTS\b", re.IGNORECASE)
 _EXECUTE_AS_CALLER = re.compile(r"\bEXECUTE\s+AS\s+(RESTRICTED\s+)?CALLER\b", re.IGNORECASE)
 
 

@@ -191,9 +191,7 @@ def transform_probe(warehouse: Any, matrix: PrivilegeMatrix) -> Principal:
     return Principal(TRANSFORM_PROBE, None, warehouse.variables.warehouse)
 
 
-def test_the_deployed_grants_are_the_matrix(
-    deployed: Any, matrix: PrivilegeMatrix
-) -> None:
+def test_the_deployed_grants_are_the_matrix(deployed: Any, matrix: PrivilegeMatrix) -> None:
     """SHOW GRANTS TO ROLE / TO USER / FUTURE GRANTS answer exactly the matrix, as `pos verify`
     compares a deployed account with it."""
     admin = deployed.connect_as(deployed.principals.admin).cursor()

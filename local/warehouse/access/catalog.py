@@ -94,7 +94,8 @@ class AccessCatalog:
         self.generation = 0
         path = db_dir / CATALOG_FILE
         legacy = not path.exists() and any(db_dir.glob("*.db"))
-        duck.execute(f"ATTACH IF NOT EXISTS '{path}' AS {CATALOG_DATABASE}")
+        quoted = str(path).replace("'", "''")
+        duck.execute(f"ATTACH IF NOT EXISTS '{quoted}' AS {CATALOG_DATABASE}")
         for statement in internal_sql.statements(
             "access_catalog_create", database=CATALOG_DATABASE
         ):

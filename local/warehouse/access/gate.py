@@ -97,11 +97,14 @@ class SessionAccess:
             self.require_warehouse()
 
     def require_warehouse(self) -> None:
+        """A warehouse the session's role may use. An owner's-rights body runs on its caller's
+        warehouse, whose use the caller's role was checked for."""
         if self.session.serverless:
             return
         if self.session.warehouse is None:
             raise NO_WAREHOUSE
-        self.checker.require_usage_of_warehouse(self.roles(), self.session.warehouse)
+        if not self.session.owner_rights:
+            self.checker.require_usage_of_warehouse(self.roles(), self.session.warehouse)
 
     def require(self, roles: frozenset[str], requirement: Requirement) -> None:
         checker = self.checker
@@ -269,10 +272,16 @@ def require_task_owner_may_run(
 
 
 def hook_object_created(
-    connection: RunnerConnection, kind: Kind, name: str, replaced: bool, **properties: Any
+    connection: RunnerConnection,
+    kind: Kind,
+    name: str,
+    replaced: bool,
+    copy_grants: bool = False,
+    **properties: Any,
 ) -> None:
-    """commands.py: a stream, task or procedure was created (or replaced)."""
-    connection.access.created(Created(Securable(kind, name), replaced, False, properties))
+    """commands.py: a stream, task or procedure was created (or replaced, keeping the replaced
+    object's grants with COPY GRANTS)."""
+    connection.access.created(Created(Securable(kind, name), replaced, copy_grants, properties))
 
 
 def hook_object_dropped(connection: RunnerConnection, kind: Kind, name: str) -> None:
