@@ -209,13 +209,16 @@ def insufficient_privileges(securable: Securable) -> ProgrammingError:
 
 
 def not_authorized(securable: Securable, label: str | None = None) -> ProgrammingError:
-    """002003 / 02000: the object does not exist, or the role has no privilege on it at all
-    (Snowflake does not tell the two apart)."""
+    """002003: the object does not exist, or the role has no privilege on it at all (Snowflake
+    does not tell the two apart). Snowflake's SQLSTATE is 42S02 for a table or view ("Object
+    'DB.S.T' does not exist or not authorized.") and 02000 for a database, schema or other
+    object ("Schema 'DB.S' does not exist or not authorized.")."""
     word = label or securable.kind.value.title()
+    table_like = securable.kind in (Kind.TABLE, Kind.VIEW) or word in ("Object", "Table", "View")
     return ProgrammingError(
         msg=f"SQL compilation error:\n{word} '{securable.name}' does not exist or not authorized.",
         errno=2003,
-        sqlstate="02000",
+        sqlstate="42S02" if table_like else "02000",
     )
 
 
