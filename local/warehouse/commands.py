@@ -75,9 +75,11 @@ def create_stream(connection: RunnerConnection, sql: str, params: Any) -> list[R
     except duckdb.Error as error:
         raise _does_not_exist("Table", source) from error
     stream = StreamDefinition(name, source, spec.append_only)
-    runtime.registry.save_stream(connection.duck, stream, -1 if spec.show_initial_rows else mark)
     copy_grants = _COPY_GRANTS.search(sql) is not None
+    # Ownership first: the catalog and the registry are two files (two DuckDB transactions), and
+    # a crash between them must leave a state the same statement, run again, repairs.
     hook_object_created(connection, Kind.STREAM, str(name), exists, copy_grants, source=str(source))
+    runtime.registry.save_stream(connection.duck, stream, -1 if spec.show_initial_rows else mark)
     return _status(f"Stream {name.name} successfully created.")
 
 
@@ -118,10 +120,10 @@ def create_task(connection: RunnerConnection, sql: str, params: Any) -> list[Res
     stored = StoredDefinition(
         DefinitionKind.TASK, name, name.database, name.schema, sql, tasks.SUSPENDED
     )
-    runtime.registry.save_definition(connection.duck, stored)
-    hook_object_created(
+    hook_object_created(  # ownership first (see create_stream)
         connection, Kind.TASK, str(name), exists, _COPY_GRANTS.search(sql) is not None
     )
+    runtime.registry.save_definition(connection.duck, stored)
     return _status(f"Task {name.name} successfully created.")
 
 
@@ -188,10 +190,10 @@ def create_procedure(connection: RunnerConnection, sql: str, params: Any) -> lis
         if not definition.or_replace:
             raise _already_exists(name)
     stored = StoredDefinition(DefinitionKind.PROCEDURE, name, name.database, name.schema, sql, None)
-    runtime.registry.save_definition(connection.duck, stored)
-    hook_object_created(
+    hook_object_created(  # ownership first (see create_stream)
         connection, Kind.PROCEDURE, str(name), exists, _COPY_GRANTS.search(sql) is not None
     )
+    runtime.registry.save_definition(connection.duck, stored)
     return _status(f"Function {name.name} successfully created.")
 
 

@@ -324,3 +324,24 @@ def test_the_catalog_survives_a_restart(account: LocalWarehouse, tmp_path: Path)
         ]
     finally:
         reopened.close()
+
+
+def test_a_crash_between_the_catalog_and_the_registry_is_repaired_by_running_again(
+    account: LocalWarehouse,
+) -> None:
+    """Ownership is written before the object's definition (two files, two transactions): a
+    crash in between leaves an owner without an object, which the same statement, run again
+    (the migrations re-run an unfinished script), simply recreates."""
+    from local.warehouse.access.model import Kind, Securable
+
+    admin = cursor(account, account.principals.admin)
+    admin.execute(f"GRANT EXECUTE TASK ON ACCOUNT TO ROLE {OWNER}")
+    catalog = account._runtime.access.catalog
+    task = Securable(Kind.TASK, "DB.STANDARD.TICK")
+    catalog.put_object(task, OWNER)  # what the crashed CREATE left behind
+    owner = cursor(account, user("OWNER"))
+    owner.execute(
+        "CREATE OR REPLACE TASK DB.STANDARD.TICK WAREHOUSE = WH SCHEDULE = '1 MINUTE' AS SELECT 1"
+    )
+    owner.execute("ALTER TASK DB.STANDARD.TICK RESUME")
+    assert catalog.object(task) is not None and catalog.object(task).owner == OWNER
