@@ -65,3 +65,16 @@ def test_the_cli_prints_it_with_other_names(capsys: pytest.CaptureFixture[str]) 
 def test_names_are_validated(names: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         AccountNames(**names)  # type: ignore[arg-type]
+
+
+def test_the_bootstrap_is_lint_clean_with_the_project_config() -> None:
+    """As `sqlfluff lint snowflake/` checks it (the .sqlfluff context has the bootstrap's names)."""
+    import sqlfluff
+
+    config = FluffConfig.from_path(str(REPO_ROOT))
+    text = (SQL_DIR / "admin" / "bootstrap.sql").read_text(encoding="utf-8")
+    problems = [
+        f"{v['start_line_no']} {v['code']} {v['description']}"
+        for v in sqlfluff.lint(text, config=config)
+    ]
+    assert problems == []
