@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from lambdas.snowflake_migrations.grants import require_executed
 from lambdas.snowflake_migrations.scripts import (
     MigrationScript,
     ScriptKind,
@@ -213,7 +214,7 @@ def apply_script(connection: Connection, variables: SqlVariables, script: Migrat
 
     A DML-only script runs in one transaction together with its history row: it is applied whole
     or not at all. Otherwise a failure leaves the statements before it applied, which the error
-    message says.
+    message says. A GRANT/REVOKE that Snowflake answers without executing is a failure too.
     """
     started = time.monotonic()
     cursor = connection.cursor()
@@ -223,6 +224,7 @@ def apply_script(connection: Connection, variables: SqlVariables, script: Migrat
     for index, statement in enumerate(script.statements(), start=1):
         try:
             cursor.execute(statement)
+            require_executed(statement, cursor)
         except Exception as exc:
             if transactional:
                 cursor.execute("ROLLBACK")

@@ -56,7 +56,7 @@ def test_local_warehouse_health_lands_in_cloudwatch(warehouse: Any, cloudwatch: 
     with warehouse.fail_statement("GOLD.UPDATE_DAILY_SUMMARY", 1):
         warehouse.run_due_tasks()
     now = datetime.now(UTC)
-    connection = warehouse.connect()
+    connection = warehouse.connect_as(warehouse.principals.monitor)
     try:
         report = compute_health(
             connection,

@@ -1,4 +1,6 @@
-"""A migrated local warehouse per test, copied from one migrated once per session (fast)."""
+"""A deployed warehouse per test: locally, a copy of one deployed once per session (fast); with
+``make test-snowflake``, the run's throwaway deployment in a real account, reset between tests
+(tests/snowflake/backends.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,13 @@ from pathlib import Path
 import pytest
 
 from local.warehouse import LocalWarehouse
+from tests.snowflake.backends import (
+    AccountSettings,
+    LocalBackend,
+    SnowflakeAccountBackend,
+    real_account_requested,
+    skip_without_credentials,
+)
 from tests.snowflake.pipeline import Pipeline
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "snowflake"
@@ -22,12 +31,29 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template
 
 
-@pytest.fixture
-def pipeline(migrated_template: Path, tmp_path: Path) -> Iterator[Pipeline]:
-    db_dir = tmp_path / "warehouse"
-    shutil.copytree(migrated_template, db_dir)
-    warehouse = LocalWarehouse(db_dir)
+@pytest.fixture(scope="session")
+def real_account() -> Iterator[SnowflakeAccountBackend]:
+    skip_without_credentials()
+    backend = SnowflakeAccountBackend(AccountSettings.from_environment())
     try:
-        yield Pipeline(warehouse)
+        backend.deploy()
+        yield backend
     finally:
-        warehouse.close()
+        backend.close()
+
+
+@pytest.fixture
+def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pipeline]:
+    if real_account_requested():
+        backend: SnowflakeAccountBackend = request.getfixturevalue("real_account")
+        backend.reset()
+        yield Pipeline(backend)
+        return
+    template: Path = request.getfixturevalue("migrated_template")
+    db_dir = tmp_path / "warehouse"
+    shutil.copytree(template, db_dir)
+    local = LocalBackend(LocalWarehouse(db_dir))
+    try:
+        yield Pipeline(local)
+    finally:
+        local.close()
