@@ -121,12 +121,13 @@ def bench_batch_on_history(history_rows: int, batch: int, repeats: int) -> tuple
         warehouse = LocalWarehouse(Path(directory))
         try:
             warehouse.apply_migrations(SNOWFLAKE_SQL)
-            cursor = warehouse.connect().cursor()
+            # As the deploy role, which owns Silver and its streams (and keeps their grants).
+            cursor = warehouse.connect_as(warehouse.principals.deploy).cursor()
             started = time.perf_counter()
             cursor.execute(HISTORY_SQL, {"rows": history_rows})
             for stream in SILVER_STREAMS:  # history is not new change data for the consumers
                 cursor.execute(
-                    f"CREATE OR REPLACE STREAM SILVER.{stream} "
+                    f"CREATE OR REPLACE STREAM SILVER.{stream} COPY GRANTS "
                     "ON TABLE SILVER.RETAIL_POS_PROCESSED APPEND_ONLY = TRUE"
                 )
             built = time.perf_counter() - started

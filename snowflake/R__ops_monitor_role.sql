@@ -1,9 +1,13 @@
 -- The Snowflake health monitor's read-only role (lambdas/snowflake_monitor): the run log, the
--- rejected records, MONITOR on the tasks (INFORMATION_SCHEMA.TASK_HISTORY shows a task's runs only
--- to a role with MONITOR, OPERATE or OWNERSHIP on it) and SELECT on the streams it counts (a SELECT
--- never consumes a stream; querying one needs SELECT on its source table too). No INSERT, UPDATE,
+-- rejected records, MONITOR on the tasks and SELECT on the streams it counts (a SELECT never
+-- consumes a stream; querying one needs SELECT on its source table too). No INSERT, UPDATE,
 -- DELETE or OPERATE anywhere. Every statement is idempotent, so the script can be re-applied.
--- The admin bootstrap grants this role to the monitor's service user (docs/operations.md).
+-- INFORMATION_SCHEMA.TASK_HISTORY: the function's page lists MONITOR or OPERATE on the task, the
+-- task security page only OWNERSHIP or the global MONITOR EXECUTION; the role holds MONITOR on the
+-- tasks (here) and MONITOR EXECUTION (account-level, granted by snowflake/admin/bootstrap.sql,
+-- which also creates this role and grants it to the monitor's service user).
+-- The FUTURE grants below are legal because the schemas are MANAGED ACCESS and owned by the deploy
+-- role (in a standard schema they need the global MANAGE GRANTS).
 CREATE ROLE IF NOT EXISTS {{ monitor_role }}
 COMMENT = 'Read-only health monitor: run log, task history, stream backlog, rejects';
 

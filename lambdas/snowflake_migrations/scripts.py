@@ -23,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 from snowflake.connector.util_text import split_statements
 
 SCRIPT_NAME = re.compile(
@@ -156,6 +157,21 @@ def split(sql: str) -> list[str]:
     ]
 
 
+def checksum(sql: str) -> str:
+    """What the history table records for a script: SHA-256 of its rendered SQL.
+
+    Unchanged since the first release, so scripts applied by earlier versions keep matching.
+    Because it covers the rendered text, a setting rendered into an applied ``V`` script that
+    changes after the first deploy makes that script differ; the plan then names the setting.
+    """
+    return hashlib.sha256(sql.encode("utf-8")).hexdigest()
+
+
+def settings_rendered(template_text: str) -> frozenset[str]:
+    """The variables (settings) a script template uses."""
+    return frozenset(jinja2.meta.find_undeclared_variables(_JINJA.parse(template_text)))
+
+
 @dataclass(frozen=True)
 class MigrationScript:
     """One change script, rendered for an environment."""
@@ -165,10 +181,20 @@ class MigrationScript:
     version: tuple[int, ...] | None
     description: str
     sql: str
+    # The file as written (a Jinja template), to explain why a rendered checksum changed.
+    template: str = ""
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+        return checksum(self.sql)
+
+    @property
+    def settings(self) -> frozenset[str]:
+        return settings_rendered(self.template)
+
+    def checksum_with(self, variables: SqlVariables) -> str:
+        """The checksum this script had when rendered with other ``variables``."""
+        return checksum(render(self.template, variables))
 
     @property
     def version_label(self) -> str | None:
@@ -205,8 +231,9 @@ def discover(directory: Path, variables: SqlVariables) -> list[MigrationScript]:
             if version in seen_versions:
                 raise ValueError(f"{path.name} repeats version of {seen_versions[version]}")
             seen_versions[version] = path.name
-        sql = render(path.read_text(encoding="utf-8"), variables)
-        scripts.append(MigrationScript(path.name, kind, version, description, sql))
+        template = path.read_text(encoding="utf-8")
+        sql = render(template, variables)
+        scripts.append(MigrationScript(path.name, kind, version, description, sql, template))
     return sorted(scripts, key=_order_key)
 
 

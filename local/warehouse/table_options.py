@@ -12,9 +12,15 @@ neither feature and returns the same rows without them.
   micro-partitions, which DuckDB does not have (fakesnow already ignores CLUSTER BY in CREATE
   TABLE).
 
-Not emulated: the Enterprise Edition requirement of search optimization and its privileges
-(OWNERSHIP of the table and ADD SEARCH OPTIMIZATION on the schema); the statement is accepted as
-on an Enterprise account.
+Access: ALTER TABLE needs OWNERSHIP of the table ("OWNERSHIP | Table", ALTER TABLE, Access
+control requirements); search optimization also needs the schema's privilege ("To add, configure,
+or remove search optimization for a table, you must: Have OWNERSHIP privilege on the table. Have
+ADD SEARCH OPTIMIZATION privilege on the schema that contains the table", Enabling and disabling
+search optimization).
+
+Not emulated: the Enterprise Edition requirement of search optimization; the statement is
+accepted as on an Enterprise account (the project's setting ``search_optimization`` leaves it out
+on Standard Edition).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from snowflake.connector.errors import ProgrammingError
 
+from local.warehouse.access.model import OWNERSHIP, Kind, Securable
 from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
 from local.warehouse.sql_text import SqlTextError, TokenReader
@@ -37,6 +44,7 @@ _CLAUSE = re.compile(
     r"DROP\s+CLUSTERING\s+KEY|SUSPEND\s+RECLUSTER|RESUME\s+RECLUSTER)\b",
     re.IGNORECASE | re.DOTALL,
 )
+_SEARCH_OPTIMIZATION = re.compile(r"\bSEARCH\s+OPTIMIZATION\b", re.IGNORECASE)
 _SEARCH_METHODS = {"EQUALITY", "SUBSTRING", "FULL_TEXT", "GEO"}
 _COLUMN_SQL = (
     "SELECT column_name FROM information_schema.columns "
@@ -63,6 +71,13 @@ def alter_table(connection: RunnerConnection, sql: str, params: Any) -> list[Res
             errno=2003,
             sqlstate="02000",
         )
+    access = connection.access
+    table = Securable(Kind.TABLE, str(name))
+    access.require_privileges(table, (OWNERSHIP,))
+    if _SEARCH_OPTIMIZATION.search(sql):
+        schema = table.schema
+        assert schema is not None
+        access.require_privileges(schema, ("ADD SEARCH OPTIMIZATION",))
     for column in _named_columns(reader):
         if column not in columns:
             raise ProgrammingError(

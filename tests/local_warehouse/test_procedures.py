@@ -8,13 +8,13 @@ import pytest
 from snowflake.connector.errors import ProgrammingError
 
 from local.warehouse import LocalWarehouse, UnsupportedConstructError
-from tests.local_warehouse.conftest import query, sale
+from tests.local_warehouse.conftest import admin, query, sale
 
 STREAM = "BRONZE.JSON_RAW_DATA_STREAM"
 
 
 def _call(warehouse: LocalWarehouse) -> dict[str, object]:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("CALL SILVER.PROCESS_RAW()")
     assert [column.name for column in cursor.description] == ["PROCESS_RAW"]
     result: dict[str, object] = json.loads(cursor.fetchone()[0])
@@ -58,7 +58,7 @@ def test_failure_rolls_back_everything_and_keeps_the_stream(
 def test_merge_inside_a_transaction_reports_counts_and_rolls_back(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("INSERT INTO SILVER.TOTALS (STORE_ID, AMOUNT, SALES) SELECT 'S001', 5, 1")
     merge = (
         "MERGE INTO SILVER.TOTALS AS tgt USING (SELECT 'S001' AS s, 2 AS a UNION ALL "
@@ -85,7 +85,7 @@ def test_merge_inside_a_transaction_reports_counts_and_rolls_back(
 
 
 def test_procedure_outside_the_subset_fails_at_create(warehouse: LocalWarehouse) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     with pytest.raises(ProgrammingError, match="unsupported construct 'WHILE'"):
         cursor.execute(
             "CREATE OR REPLACE PROCEDURE SILVER.BAD() RETURNS NUMBER LANGUAGE SQL AS "
@@ -142,7 +142,7 @@ $$
 def test_sqlrowcount_after_each_dml_and_null_after_other_statements(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(DML_STATUS)
     cursor.execute("CALL SILVER.DML_STATUS()")
     result = json.loads(cursor.fetchone()[0])
@@ -181,7 +181,7 @@ $$
 
 
 def test_declared_exception_is_raised_caught_and_rolls_back(warehouse: LocalWarehouse) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(RAISES)
     cursor.execute("CALL SILVER.RAISES(TRUE)")
     assert json.loads(cursor.fetchone()[0]) == {
@@ -207,7 +207,7 @@ def test_declared_exception_is_raised_caught_and_rolls_back(warehouse: LocalWare
 def test_malformed_control_flow_is_refused_at_create(
     warehouse: LocalWarehouse, body: str, problem: str
 ) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     with pytest.raises(ProgrammingError, match=problem):
         cursor.execute(
             f"CREATE OR REPLACE PROCEDURE SILVER.BAD() RETURNS NUMBER LANGUAGE SQL AS "
@@ -218,7 +218,7 @@ def test_malformed_control_flow_is_refused_at_create(
 def test_procedure_left_with_an_open_transaction_is_rolled_back(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(
         "CREATE PROCEDURE SILVER.OPEN_TX() RETURNS VARCHAR LANGUAGE SQL AS $$ BEGIN "
         "BEGIN TRANSACTION; INSERT INTO SILVER.TOTALS SELECT 'S9', 1, 1; RETURN 'x'; END $$"

@@ -9,7 +9,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from local.warehouse import merge, noops, numeric, scripting, streams, table_options
+from local.warehouse import commands, merge, numeric, scripting, streams, table_options
+from local.warehouse.access import ddl, grants
 from local.warehouse.objects import ObjectName
 from local.warehouse.registry import StreamDefinition
 from local.warehouse.sql_text import replace_binds
@@ -116,25 +117,32 @@ def test_merge_returning_action_and_snowflake_result_columns() -> None:
 
 
 @pytest.mark.parametrize(
-    ("sql", "rule"),
+    ("sql", "handler"),
     [
-        ("CREATE ROLE IF NOT EXISTS POS_INGEST", "create_role"),
-        ("CREATE OR REPLACE WAREHOUSE POS_WH WITH WAREHOUSE_SIZE = 'XSMALL'", "create_warehouse"),
-        ("GRANT USAGE ON DATABASE POS_DB TO ROLE POS_INGEST", "grant"),
-        ("REVOKE USAGE ON DATABASE POS_DB FROM ROLE POS_INGEST", "revoke"),
-        ("ALTER USER POS_FIREHOSE SET DEFAULT_ROLE = POS_INGEST", "alter_user"),
-        ("-- comment\nUSE ROLE POS_TRANSFORM", "use_role"),
-        ("USE WAREHOUSE POS_WH", "use_warehouse"),
-        ("ALTER SESSION SET TIMEZONE = 'UTC'", "alter_account_or_session_parameters"),
-        ("ALTER TABLE POS_DB.BRONZE.T SET CHANGE_TRACKING = TRUE", "alter_object_parameters"),
+        ("CREATE ROLE IF NOT EXISTS POS_INGEST", ddl.create_role),
+        ("CREATE OR REPLACE WAREHOUSE POS_WH WITH WAREHOUSE_SIZE = 'XSMALL'", ddl.create_warehouse),
+        ("CREATE RESOURCE MONITOR M WITH CREDIT_QUOTA = 1", ddl.create_resource_monitor),
+        ("GRANT USAGE ON DATABASE POS_DB TO ROLE POS_INGEST", grants.grant_or_revoke),
+        ("REVOKE USAGE ON DATABASE POS_DB FROM ROLE POS_INGEST", grants.grant_or_revoke),
+        ("SHOW GRANTS TO ROLE POS_INGEST", grants.show_grants),
+        ("ALTER USER POS_FIREHOSE SET DEFAULT_ROLE = POS_INGEST", ddl.alter_user),
+        ("-- comment\nUSE ROLE POS_TRANSFORM", ddl.use_role),
+        ("USE WAREHOUSE POS_WH", ddl.use_warehouse),
+        ("CREATE SCHEMA IF NOT EXISTS D.S WITH MANAGED ACCESS", ddl.create_managed_schema),
+        ("ALTER SCHEMA D.S ENABLE MANAGED ACCESS", ddl.alter_schema_managed_access),
+        ("ALTER TABLE POS_DB.BRONZE.T SET CHANGE_TRACKING = TRUE", ddl.alter_object_parameters),
+        ("ALTER SESSION SET TIMEZONE = 'UTC'", commands.noop),
         ("ALTER TABLE T ADD COLUMN X INT", None),
         ("ALTER TABLE T ALTER COLUMN X SET DATA TYPE VARCHAR", None),
         ("CREATE TABLE ROLES (A INT)", None),
+        ("CREATE SCHEMA IF NOT EXISTS D.S", None),
         ("USE SCHEMA POS_DB.SILVER", None),
     ],
 )
-def test_noop_rules(sql: str, rule: str | None) -> None:
-    assert noops.noop_rule(sql) == rule
+def test_statements_the_runner_handles_itself(sql: str, handler: object) -> None:
+    """Access-control statements go to the access model, session parameters are the one no-op,
+    and everything else reaches fakesnow (where the access check runs on its expression)."""
+    assert commands.handler_for(sql) is handler
 
 
 def test_binds_skip_variant_paths_casts_strings_and_qualified_names() -> None:

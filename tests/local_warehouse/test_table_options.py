@@ -7,7 +7,8 @@ import pytest
 from snowflake.connector.errors import ProgrammingError
 
 from local.warehouse import LocalWarehouse
-from tests.local_warehouse.conftest import query
+from local.warehouse.access.principals import Principal
+from tests.local_warehouse.conftest import admin, query
 
 
 @pytest.mark.parametrize(
@@ -22,7 +23,7 @@ from tests.local_warehouse.conftest import query
     ],
 )
 def test_accepted_on_an_existing_table(warehouse: LocalWarehouse, statement: str) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(statement)
     assert cursor.fetchall() == [("Statement executed successfully.",)]
     assert query(warehouse, "SELECT COUNT(*) FROM SILVER.SALES") == [(0,)]
@@ -45,4 +46,34 @@ def test_refused_as_snowflake_refuses(
     warehouse: LocalWarehouse, statement: str, error: str
 ) -> None:
     with pytest.raises(ProgrammingError, match=error):
-        warehouse.connect().cursor().execute(statement)
+        admin(warehouse).cursor().execute(statement)
+
+
+def test_needs_ownership_and_for_search_optimization_the_schema_privilege(
+    warehouse: LocalWarehouse,
+) -> None:
+    """ALTER TABLE needs OWNERSHIP of the table; search optimization also needs ADD SEARCH
+    OPTIMIZATION on the table's schema (Enabling and disabling search optimization)."""
+    database = warehouse.variables.database
+    setup = admin(warehouse).cursor()
+    for statement in (
+        "CREATE ROLE TABLE_OWNER",
+        "CREATE USER TABLE_OWNER_USER DEFAULT_ROLE = TABLE_OWNER",
+        "GRANT ROLE TABLE_OWNER TO USER TABLE_OWNER_USER",
+        f"GRANT USAGE ON DATABASE {database} TO ROLE TABLE_OWNER",
+        f"GRANT USAGE, CREATE TABLE ON SCHEMA {database}.SILVER TO ROLE TABLE_OWNER",
+        f"GRANT SELECT ON TABLE {database}.SILVER.SALES TO ROLE TABLE_OWNER",
+    ):
+        setup.execute(statement)
+    owner = warehouse.connect_as(Principal("TABLE_OWNER_USER", "TABLE_OWNER"), database).cursor()
+    owner.execute("CREATE TABLE SILVER.OWN (ID VARCHAR)")
+
+    with pytest.raises(ProgrammingError, match="Insufficient privileges"):
+        owner.execute("ALTER TABLE SILVER.SALES DROP CLUSTERING KEY")  # SELECT, not OWNERSHIP
+    owner.execute("ALTER TABLE SILVER.OWN CLUSTER BY (ID)")
+    with pytest.raises(ProgrammingError, match="Insufficient privileges to operate on schema"):
+        owner.execute("ALTER TABLE SILVER.OWN ADD SEARCH OPTIMIZATION ON EQUALITY(ID)")
+
+    setup.execute(f"GRANT ADD SEARCH OPTIMIZATION ON SCHEMA {database}.SILVER TO ROLE TABLE_OWNER")
+    owner.execute("ALTER TABLE SILVER.OWN ADD SEARCH OPTIMIZATION ON EQUALITY(ID)")
+    assert owner.fetchall() == [("Statement executed successfully.",)]

@@ -15,7 +15,7 @@ def test_catalog_matches_seeded_dimensions(tmp_path: Path) -> None:
 
     with LocalWarehouse(tmp_path / "warehouse") as warehouse:
         warehouse.apply_migrations(SNOWFLAKE_DIR)
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
         cursor.execute(
             "SELECT STORE_ID, CITY, TIME_ZONE, COUNTRY, CURRENCY FROM SILVER.DIM_STORE ORDER BY 1"
         )

@@ -19,6 +19,7 @@ from lambdas.snowflake_migrations.scripts import SqlVariables, discover
 from local.warehouse import LocalWarehouse
 from local.warehouse.procedures import parse_create_procedure
 from local.warehouse.scripting import BeginTransaction, Commit
+from tests.snowflake.backends import LocalBackend, local_only
 from tests.snowflake.bronze import YEN_STORE, KinesisShard, deliver, encode, sale
 from tests.snowflake.conftest import SQL_DIR
 from tests.snowflake.pipeline import (
@@ -69,11 +70,7 @@ def _stage_for(pipeline: Pipeline, procedure: str) -> None:
         pipeline.load(rows)
         return
     pipeline.load(rows)
-    connection = pipeline.warehouse.connect()
-    try:
-        connection.cursor().execute("CALL SILVER.PROCESS_RAW_POS()")
-    finally:
-        connection.close()
+    pipeline.call(PROCESS_RAW_POS)
 
 
 def _failure_points(procedure: str) -> list[int]:
@@ -90,17 +87,47 @@ def _failure_points(procedure: str) -> list[int]:
 CASES = [(procedure, n) for procedure in PROCEDURE_SCRIPTS for n in _failure_points(procedure)]
 
 
+def test_a_privilege_lost_mid_run_rolls_the_run_back_and_the_next_run_completes(
+    pipeline: Pipeline,
+) -> None:
+    """A failure Snowflake itself raises, on both tiers: the transform role loses INSERT on the
+    rejected table, so PROCESS_RAW_POS fails after writing Silver inside its transaction."""
+    backend = pipeline.backend
+    rejected = f"{backend.variables.database}.SILVER.RETAIL_POS_REJECTED"
+    grant = f"INSERT ON TABLE {rejected} {{}} ROLE {backend.variables.transform_role}"
+    admin = pipeline.connect()
+    try:
+        admin.cursor().execute(f"REVOKE {grant.format('FROM')}")
+        pipeline.load(_mixed_batch(KinesisShard()))
+        before, backlog = pipeline.snapshot(), pipeline.backlog()
+        runs = backend.run_until_idle()
+        assert [run.state for run in runs] == ["FAILED"]
+        assert "Insufficient privileges to operate on table 'RETAIL_POS_REJECTED'" in str(
+            runs[0].error
+        )
+        assert pipeline.snapshot() == before  # nothing of the run stayed, Silver included
+        assert pipeline.backlog() == backlog
+        assert pipeline.run_log(PROCESS_RAW_POS)[-1]["STATUS"] == "FAILED"
+        admin.cursor().execute(f"GRANT {grant.format('TO')}")
+    finally:
+        admin.close()
+    pipeline.run()
+    assert pipeline.transactions() == {"A1", "A2"}
+    assert len(pipeline.rejected()) == 1
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("procedure", "statement"), CASES, ids=[f"{p}-{n}" for p, n in CASES])
 def test_failure_at_any_statement_leaves_no_trace_and_next_run_completes(
     pipeline: Pipeline, procedure: str, statement: int
 ) -> None:
+    local_only("failure injection at a statement needs the local warehouse")
     _stage_for(pipeline, procedure)
     before, backlog = pipeline.snapshot(), pipeline.backlog()
-    connection = pipeline.warehouse.connect()
+    connection = pipeline.connect()
     try:
         with (
-            pipeline.warehouse.fail_statement(procedure, statement),
+            pipeline.fail_statement(procedure, statement),
             pytest.raises(Exception, match="injected failure"),
         ):
             connection.cursor().execute(f"CALL {procedure}()")
@@ -238,10 +265,11 @@ def test_random_batches_with_replays_keep_every_invariant(
     tmp_path_factory: pytest.TempPathFactory,
     scenario: list[tuple[list[dict[str, Any]], int]],
 ) -> None:
+    local_only("hypothesis drives many fresh warehouses, each a copy of the local template")
     db_dir = tmp_path_factory.mktemp("property") / "warehouse"
     shutil.copytree(migrated_template, db_dir)
     with LocalWarehouse(db_dir) as warehouse:
-        pipeline = Pipeline(warehouse)
+        pipeline = Pipeline(LocalBackend(warehouse))
         shard = KinesisShard()
         sent = []
         index = 0

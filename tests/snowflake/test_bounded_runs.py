@@ -67,7 +67,7 @@ def test_a_backlog_drains_in_runs_of_bounded_size(small_runs: Pipeline) -> None:
     assert all(count == 0 for count in small_runs.backlog().values())
     # Each run that left records queued woke the task again; none is left pending.
     assert small_runs.query("SELECT COUNT(*) FROM SILVER.PROCESS_RAW_POS_CONTINUATION") == [(2,)]
-    assert small_runs.warehouse.stream_backlog("SILVER.PROCESS_RAW_POS_CONTINUATION_STREAM") == 0
+    assert small_runs.backend.stream_backlog("SILVER.PROCESS_RAW_POS_CONTINUATION_STREAM") == 0
     [day] = small_runs.gold().values()
     assert day["TRANSACTIONS"] == 7
 
@@ -93,10 +93,10 @@ def test_a_failed_run_leaves_its_records_for_the_next_run(
     # The enqueue INSERT, or the items INSERT inside the processing transaction.
     marker = {"enqueue": "INTO POS_DB.SILVER.PROCESS_RAW_POS_QUEUE", "process": "WORK_LINE ("}
     statement = _statement_number(marker[fail_at])
-    connection = small_runs.warehouse.connect()
+    connection = small_runs.connect()
     try:
         with (
-            small_runs.warehouse.fail_statement(PROCESS_RAW_POS, statement),
+            small_runs.fail_statement(PROCESS_RAW_POS, statement),
             pytest.raises(Exception, match="injected failure"),
         ):
             connection.cursor().execute(f"CALL {PROCESS_RAW_POS}()")
@@ -111,10 +111,8 @@ def test_a_failed_run_leaves_its_records_for_the_next_run(
     assert failed["STATUS"] == "FAILED" and "injected failure" in failed["ERROR_MESSAGE"]
     # Records wait in the queue: a continuation wakes the task although no new Bronze row came.
     if fail_at == "process":
-        assert small_runs.warehouse.stream_backlog("BRONZE.JSON_RAW_DATA_STREAM") == 0
-        assert (
-            small_runs.warehouse.stream_backlog("SILVER.PROCESS_RAW_POS_CONTINUATION_STREAM") == 1
-        )
+        assert small_runs.backend.stream_backlog("BRONZE.JSON_RAW_DATA_STREAM") == 0
+        assert small_runs.backend.stream_backlog("SILVER.PROCESS_RAW_POS_CONTINUATION_STREAM") == 1
 
     small_runs.run()
     assert small_runs.transactions() == {f"F{n}" for n in range(5)}

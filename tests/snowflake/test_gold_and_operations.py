@@ -49,11 +49,26 @@ def test_inventory_seed_adds_new_pairs_and_leaves_sold_stock_alone(pipeline: Pip
         "INSERT INTO SILVER.DIM_PRODUCT (PRODUCT_ID, PRODUCT_NAME, CATEGORY, LIST_PRICE, "
         "INITIAL_STOCK, REORDER_POINT) SELECT 'P041', 'Umbrella', 'Apparel', 12.00, 80, 10"
     )
-    pipeline.warehouse.apply_migrations(SQL_DIR)  # A__ scripts run on every deploy
+    _redeploy_inventory_seed(pipeline)
     inventory = pipeline.inventory()
     assert inventory[("S001", "P001")]["UNITS_SOLD"] == 2
     assert inventory[("S001", "P041")]["ON_HAND"] == 80
     assert len(inventory) == 8 * 41
+
+
+def _redeploy_inventory_seed(pipeline: Pipeline) -> None:
+    """What a deploy does with A__1 (an always-script, applied on every deploy by the deploy
+    role, while the tasks may run)."""
+    backend = pipeline.backend
+    [script] = [
+        s for s in discover(SQL_DIR, backend.variables) if s.name == "A__1_seed_inventory.sql"
+    ]
+    connection = backend.connect_as(backend.principals.deploy)
+    try:
+        for statement in script.statements():
+            connection.cursor().execute(statement)
+    finally:
+        connection.close()
 
 
 def _waiting(pipeline: Pipeline) -> dict[str, int]:
@@ -69,11 +84,18 @@ def test_backlog_view_recovers_after_a_stale_stream_is_recreated(pipeline: Pipel
         == pipeline.backlog()["BRONZE.JSON_RAW_DATA_STREAM"]
     )
 
-    # The stream went stale and an operator recreated it: its offset now skips the 2 rows.
-    pipeline.query(
-        "CREATE OR REPLACE STREAM BRONZE.JSON_RAW_DATA_STREAM "
-        "ON TABLE BRONZE.JSON_RAW_DATA APPEND_ONLY = TRUE"
-    )
+    # The stream went stale and an operator recreated it as its owner, keeping its grants: its
+    # offset now skips the 2 rows.
+    backend = pipeline.backend
+    deploy = backend.connect_as(backend.principals.deploy)
+    try:
+        deploy.cursor().execute(
+            f"CREATE OR REPLACE STREAM {backend.variables.database}.BRONZE.JSON_RAW_DATA_STREAM "
+            f"COPY GRANTS ON TABLE {backend.variables.database}.BRONZE.JSON_RAW_DATA "
+            "APPEND_ONLY = TRUE"
+        )
+    finally:
+        deploy.close()
     pipeline.deliver(bronze_rows([sale("AFTER")]))
 
     # Source rows minus rows consumed would say 2 for good; the next run's count says 0.
@@ -99,9 +121,10 @@ def test_monitor_backlog_counts_the_queue_and_survives_an_unreadable_ingestion_t
         "RECORD_HASH, LEGACY_HASH, ENQUEUED_AT, RUN_ID) SELECT 1, NULL, "
         "PARSE_JSON('{\"IngestionTime\": 1796025600000}'), 'h', 'h', CURRENT_TIMESTAMP(), 'r'"
     )
-    connection = pipeline.warehouse.connect()
+    # As the health monitor's own user and role (lambdas/snowflake_monitor).
+    connection = pipeline.backend.connect_as(pipeline.backend.principals.monitor)
     try:
-        [backlog] = monitor_rows(connection, "backlog_bronze_raw", SqlVariables())
+        [backlog] = monitor_rows(connection, "backlog_bronze_raw", pipeline.backend.variables)
     finally:
         connection.close()
     assert backlog["ROWS_WAITING"] == 3
