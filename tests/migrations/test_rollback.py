@@ -87,7 +87,7 @@ class Account:
         return handler.on_event(event, CONTEXT)
 
     def history(self) -> list[tuple[str, str]]:
-        connection = self.warehouse.connect()
+        connection = self.warehouse.connect_as(self.warehouse.principals.admin)
         try:
             cursor = connection.cursor()
             cursor.execute(
@@ -98,7 +98,7 @@ class Account:
             connection.close()
 
     def backlog_columns(self) -> list[str]:
-        connection = self.warehouse.connect()
+        connection = self.warehouse.connect_as(self.warehouse.principals.admin)
         try:
             cursor = connection.cursor()
             cursor.execute("SELECT * FROM POS_DB.OPS.STREAM_BACKLOG LIMIT 0")
@@ -145,7 +145,12 @@ def account(
             Name="pos/deploy",
             SecretString=json.dumps({"user": "POS_DEPLOY", "private_key": private_key_body()}),
         )
-        monkeypatch.setattr(handler, "connect", lambda **_: warehouse.connect())
+        # The handler logs in as the secret's user with the deploy role, as on Snowflake.
+        monkeypatch.setattr(
+            handler,
+            "connect",
+            lambda **kw: warehouse.connect(user=kw["key_pair"].user, role=kw["role"]),
+        )
         yield Account(
             warehouse=warehouse,
             old=Release(old, secret["ARN"]),
