@@ -33,6 +33,9 @@ GRANT SELECT ON TABLE {{ database }}.SILVER.RETAIL_POS_PROCESSED TO ROLE {{ moni
 
 GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM TO ROLE {{ monitor_role }};
 
+-- Bronze records PROCESS_RAW_POS has taken from the stream and not processed yet still wait.
+GRANT SELECT ON TABLE {{ database }}.SILVER.PROCESS_RAW_POS_QUEUE TO ROLE {{ monitor_role }};
+
 GRANT SELECT ON STREAM {{ database }}.SILVER.PROCESSED_FOR_INVENTORY_STREAM
 TO ROLE {{ monitor_role }};
 

@@ -85,6 +85,11 @@ class PipelineConfig(BaseModel):
     monitor_role: Identifier = "POS_MONITOR"
     # Role the migrations custom resource (and the CLI) uses to apply snowflake/.
     deploy_role: Identifier = "POS_DEPLOY"
+    # Search optimization on the dedupe lookups needs Enterprise Edition; false on Standard
+    # (docs/snowflake.md, "Cost model").
+    search_optimization: bool = True
+    # Records PROCESS_RAW_POS takes per run: bounds each run while a backlog drains.
+    process_raw_pos_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
 
     # Key-pair secrets, JSON {"user", "private_key", "key_passphrase"?}: one per service user.
     firehose_secret_arn: str
@@ -199,7 +204,14 @@ class PipelineConfig(BaseModel):
     @property
     def sql_variables(self) -> SqlVariables:
         """The scripts' variables; every one of them is a setting of the same name here."""
-        return SqlVariables(**{name: getattr(self, name) for name in SqlVariables().as_dict()})
+        return SqlVariables(
+            **{name: _sql_value(getattr(self, name)) for name in SqlVariables().as_dict()}
+        )
+
+
+def _sql_value(value: Any) -> str:
+    """A setting as the scripts take it: booleans as true/false, numbers as digits."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _lookup(name: str, context: dict[str, Any]) -> Any:

@@ -50,9 +50,17 @@ def validate_identifier(name: str, value: str) -> str:
     return value
 
 
+# Settings that are not names: each value must match its pattern.
+SETTING_PATTERNS = {
+    "search_optimization": re.compile(r"^(true|false)$"),
+    "process_raw_pos_max_records": re.compile(r"^[1-9][0-9]{0,6}$"),
+}
+
+
 @dataclass(frozen=True)
 class SqlVariables:
-    """Per-environment names rendered into the scripts (all validated identifiers)."""
+    """Per-environment values rendered into the scripts: validated identifiers, plus the settings
+    of ``SETTING_PATTERNS`` (docs/snowflake.md, "Cost model")."""
 
     database: str = "POS_DB"
     warehouse: str = "POS_WH"
@@ -64,10 +72,21 @@ class SqlVariables:
     task_warehouse: str = field(default="POS_WH")
     # Read-only role of the Snowflake health monitor (snowflake/R__ops_monitor_role.sql).
     monitor_role: str = "POS_MONITOR"
+    # "true" declares search optimization on the dedupe lookups (Enterprise Edition or higher);
+    # "false" on Standard Edition, where the lookups scan the narrow key columns instead.
+    search_optimization: str = "true"
+    # At most this many queued records per PROCESS_RAW_POS run: a backlog drains in bounded runs.
+    process_raw_pos_max_records: str = "10000"
 
     def __post_init__(self) -> None:
         for name, value in self.as_dict().items():
             if name == "task_warehouse" and value == "":
+                continue
+            if name in SETTING_PATTERNS:
+                if not SETTING_PATTERNS[name].fullmatch(value):
+                    raise InvalidIdentifierError(
+                        f"{name}={value!r} must match {SETTING_PATTERNS[name].pattern}"
+                    )
                 continue
             validate_identifier(name, value)
 
@@ -81,6 +100,8 @@ class SqlVariables:
             "firehose_user": self.firehose_user,
             "task_warehouse": self.task_warehouse,
             "monitor_role": self.monitor_role,
+            "search_optimization": self.search_optimization,
+            "process_raw_pos_max_records": self.process_raw_pos_max_records,
         }
 
     @classmethod

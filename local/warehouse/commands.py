@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from snowflake.connector.errors import ProgrammingError
 
-from local.warehouse import procedures, streams, tasks
+from local.warehouse import procedures, streams, table_options, tasks
 from local.warehouse.access import ddl, grants
 from local.warehouse.access.gate import hook_object_created, hook_object_dropped
 from local.warehouse.access.model import ACCOUNT, OWNERSHIP, Kind, Securable
@@ -317,6 +317,8 @@ def handler_for(sql: str) -> Handler | None:
     for key, handler in _HANDLERS.items():
         if tuple(words[: len(key)]) == key:
             return handler
+    if table_options.handles(text):
+        return table_options.alter_table
     if noop_rule(text) is not None:
         return noop
     return None

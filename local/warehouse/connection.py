@@ -27,7 +27,7 @@ from snowflake.connector.cursor import DictCursor, SnowflakeCursor
 from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import exp
 
-from local.warehouse import commands, merge, prepared, streams
+from local.warehouse import commands, merge, numeric, prepared, streams
 from local.warehouse.access.gate import SessionAccess
 from local.warehouse.access.grants import Rows
 from local.warehouse.access.requirements import (
@@ -345,7 +345,8 @@ class RunnerCursor(FakeSnowflakeCursor):
             # it; the catalog decides whether it exists, so creating one is idempotent on disk.
             expression.set("exists", True)
         params_before = len(params) if isinstance(params, list) else None
-        transformed = super()._transform(expression, params)
+        numeric.mark_sum_arguments(expression)
+        transformed = numeric.scale_per_row(super()._transform(expression, params))
         # SYSTEM$STREAM_HAS_DATA is answered now, into the text: such a statement is not cached.
         answered_now = any(
             str(node.this).upper() == streams.STREAM_HAS_DATA
@@ -364,6 +365,7 @@ class RunnerCursor(FakeSnowflakeCursor):
             transformed = merge.merge_returning_action(
                 merge.merge_update_set_unqualified(transformed)
             )
+        transformed = numeric.exact_sums(transformed, self._binds)
         if self._recording is not None:
             params_after = len(params) if isinstance(params, list) else None
             keep = (
@@ -373,6 +375,23 @@ class RunnerCursor(FakeSnowflakeCursor):
             )
             self._recording.append((transformed, tuple(reads), consumes, access) if keep else None)
         return transformed
+
+    def _binds(self, statement: exp.Expr) -> bool:
+        """Whether DuckDB binds ``statement`` (its types check): EXPLAIN (which plans without
+        running; PREPARE refuses MERGE) with NULL for every parameter, on a cursor of its own so
+        that a refusal cannot abort this connection's transaction."""
+        probe = self._runner.runtime.duck()
+        try:
+            database, schema = self._runner.database, self._runner.schema
+            if database:
+                probe.execute(f"SET schema='{database}.{schema or 'main'}'")
+            parameters = [None] * len(list(statement.find_all(exp.Placeholder)))
+            probe.execute(f"EXPLAIN {statement.sql(dialect='duckdb')}", parameters or None)
+            return True
+        except duckdb.Error:
+            return False
+        finally:
+            probe.close()
 
     def _execute(self, transformed: exp.Expr, params: MutableParams | None = None) -> None:
         self._prepared_result = False

@@ -354,7 +354,7 @@ class TaskScheduler:
                 block = self.runtime.procedure(stored).block
                 statements = [
                     (s.text, name.database, name.schema)
-                    for s in (*block.body, *(block.handler or ()))
+                    for s in block.statements()
                     if isinstance(s, Sql)
                 ]
         written: set[ObjectName] = set()

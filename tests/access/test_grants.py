@@ -134,6 +134,7 @@ def probes(warehouse: Any, matrix: PrivilegeMatrix, role_key: str) -> Iterator[P
                     "JSON_RAW_DATA_STREAM": "BRONZE.JSON_RAW_DATA",
                     "PROCESSED_FOR_INVENTORY_STREAM": "SILVER.RETAIL_POS_PROCESSED",
                     "PROCESSED_FOR_GOLD_STREAM": "SILVER.RETAIL_POS_PROCESSED",
+                    "PROCESS_RAW_POS_CONTINUATION_STREAM": "SILVER.PROCESS_RAW_POS_CONTINUATION",
                 }[name.rsplit(".", 1)[1]]
                 database = name.split(".")[0]
                 expected = expected and holds(grants, "SELECT", "TABLE", f"{database}.{source}")

@@ -45,12 +45,14 @@ SQL_DIR = Path(__file__).resolve().parents[2] / "snowflake"
 BACKEND_VARIABLE = "POS_TEST_BACKEND"
 SETTINGS = ("POS_TEST_SNOWFLAKE_ACCOUNT", "POS_TEST_SNOWFLAKE_USER",
             "POS_TEST_SNOWFLAKE_PRIVATE_KEY_FILE")  # fmt: skip
-# Tasks in dependency order, with the stream each one's trigger watches (schema-qualified).
+# Tasks in dependency order, with the streams each one's trigger watches (schema-qualified; the
+# task runs when any has data).
 TASKS = (
-    ("SILVER.PROCESS_RAW_POS_TASK", "BRONZE.JSON_RAW_DATA_STREAM"),
-    ("SILVER.UPDATE_INVENTORY_TASK", "SILVER.PROCESSED_FOR_INVENTORY_STREAM"),
-    ("GOLD.UPDATE_DAILY_SUMMARY_TASK", "SILVER.PROCESSED_FOR_GOLD_STREAM"),
-)
+    ("SILVER.PROCESS_RAW_POS_TASK",
+     ("BRONZE.JSON_RAW_DATA_STREAM", "SILVER.PROCESS_RAW_POS_CONTINUATION_STREAM")),
+    ("SILVER.UPDATE_INVENTORY_TASK", ("SILVER.PROCESSED_FOR_INVENTORY_STREAM",)),
+    ("GOLD.UPDATE_DAILY_SUMMARY_TASK", ("SILVER.PROCESSED_FOR_GOLD_STREAM",)),
+)  # fmt: skip
 TASK_RUN_TIMEOUT_S = 600
 
 
@@ -264,11 +266,12 @@ class SnowflakeAccountBackend:
                 "BRONZE.JSON_RAW_DATA", "SILVER.RETAIL_POS_PROCESSED", "SILVER.RETAIL_POS_REJECTED",
                 "SILVER.INVENTORY", "SILVER.PROCESS_RAW_POS_WORK_RECORD",
                 "SILVER.PROCESS_RAW_POS_WORK_LINE", "SILVER.PROCESS_RAW_POS_WORK_FAILURE",
-                "SILVER.PROCESS_RAW_POS_WORK_DECISION", "GOLD.DAILY_SALES_SUMMARY",
-                "OPS.PIPELINE_RUN_LOG",
+                "SILVER.PROCESS_RAW_POS_WORK_DECISION", "SILVER.RETAIL_POS_TRANSACTION_KEY",
+                "SILVER.PROCESS_RAW_POS_QUEUE", "SILVER.PROCESS_RAW_POS_CONTINUATION",
+                "GOLD.DAILY_SALES_SUMMARY", "OPS.PIPELINE_RUN_LOG",
             ):  # fmt: skip
                 cursor.execute(f"DELETE FROM {database}.{table}")
-            for _, stream in TASKS:
+            for stream in (stream for _, streams in TASKS for stream in streams):
                 # A DML reading a stream consumes all of it, even when it selects nothing.
                 cursor.execute(
                     f"CREATE OR REPLACE TEMPORARY TABLE {database}.OPS.TEST_DRAIN AS "
@@ -309,8 +312,11 @@ class SnowflakeAccountBackend:
             cursor = deploy.cursor()
             for _ in range(max_rounds):
                 ran = False
-                for task, stream in TASKS:
-                    cursor.execute(f"SELECT SYSTEM$STREAM_HAS_DATA('{database}.{stream}')")
+                for task, streams in TASKS:
+                    has_data = " OR ".join(
+                        f"SYSTEM$STREAM_HAS_DATA('{database}.{stream}')" for stream in streams
+                    )
+                    cursor.execute(f"SELECT {has_data}")
                     if not cursor.fetchone()[0]:
                         continue
                     started = datetime.now(UTC)

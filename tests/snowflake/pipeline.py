@@ -20,6 +20,7 @@ STREAMS = (
     "SILVER.PROCESSED_FOR_INVENTORY_STREAM",
     "SILVER.PROCESSED_FOR_GOLD_STREAM",
 )
+QUEUE = "SILVER.PROCESS_RAW_POS_QUEUE"
 WORK_TABLES = (
     "SILVER.PROCESS_RAW_POS_WORK_RECORD",
     "SILVER.PROCESS_RAW_POS_WORK_LINE",
@@ -111,7 +112,11 @@ class Pipeline:
         return [row for row in rows if procedure is None or row["PROCEDURE_NAME"] == procedure]
 
     def backlog(self) -> dict[str, int]:
-        return {stream: self.backend.stream_backlog(stream) for stream in STREAMS}
+        """Records waiting per consumer, by its stream: the stream's unconsumed rows, plus (for
+        PROCESS_RAW_POS) the records it has moved into its queue and not processed yet."""
+        waiting = {stream: self.backend.stream_backlog(stream) for stream in STREAMS}
+        waiting[STREAMS[0]] += self.query(f"SELECT COUNT(*) FROM {QUEUE}")[0][0]
+        return waiting
 
     def snapshot(self) -> dict[str, Any]:
         """Every table a run can change, for 'nothing changed' assertions."""
@@ -136,6 +141,11 @@ class Pipeline:
                     row["AVG_BASKET"],
                 )
                 for key, row in self.gold().items()
+            ),
+            "keys": sorted(
+                self.query(
+                    "SELECT TRANSACTION_ID, CONTENT_HASH FROM SILVER.RETAIL_POS_TRANSACTION_KEY"
+                )
             ),
             "work": {
                 table: self.query(f"SELECT COUNT(*) FROM {table}")[0][0] for table in WORK_TABLES

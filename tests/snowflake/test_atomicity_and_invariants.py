@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from lambdas.snowflake_migrations.scripts import SqlVariables, discover
 from local.warehouse import LocalWarehouse
 from local.warehouse.procedures import parse_create_procedure
-from local.warehouse.scripting import Commit
+from local.warehouse.scripting import BeginTransaction, Commit
 from tests.snowflake.backends import LocalBackend, local_only
-from tests.snowflake.bronze import KinesisShard, deliver, encode, sale
+from tests.snowflake.bronze import YEN_STORE, KinesisShard, deliver, encode, sale
 from tests.snowflake.conftest import SQL_DIR
 from tests.snowflake.pipeline import (
     PROCESS_RAW_POS,
@@ -36,14 +36,20 @@ PROCEDURE_SCRIPTS = {
 }
 
 
-def _statements_through_commit(procedure: str) -> int:
-    """Body statements up to and including COMMIT (a failure after COMMIT cannot undo it)."""
+def _transaction_bounds(procedure: str) -> list[tuple[int, int]]:
+    """(BEGIN TRANSACTION, COMMIT) positions of each transaction of the body, 1-based, counting
+    the body's statements as the failure injection does (an IF whose branch does not run counts
+    once: in these runs the one-time key backfill and the key check do not run)."""
     [script] = [
         s for s in discover(SQL_DIR, SqlVariables()) if s.name == PROCEDURE_SCRIPTS[procedure]
     ]
     create = next(statement for statement in script.statements() if statement.startswith("CREATE"))
     body = parse_create_procedure(create).block.body
-    return next(i for i, statement in enumerate(body, start=1) if isinstance(statement, Commit))
+    begins = [
+        i for i, statement in enumerate(body, start=1) if isinstance(statement, BeginTransaction)
+    ]
+    commits = [i for i, statement in enumerate(body, start=1) if isinstance(statement, Commit)]
+    return list(zip(begins, commits, strict=True))
 
 
 def _mixed_batch(shard: KinesisShard) -> list[tuple[str, str]]:
@@ -68,10 +74,14 @@ def _stage_for(pipeline: Pipeline, procedure: str) -> None:
 
 
 def _failure_points(procedure: str) -> list[int]:
-    """The first write, one in the middle, the last before COMMIT and COMMIT itself (every point
-    is covered the same way; these keep the suite's time in budget)."""
-    commit = _statements_through_commit(procedure)
-    return sorted({2, commit // 2, commit - 1, commit})
+    """Per transaction: its first statement, and for the last one also a statement in the middle,
+    the last before COMMIT and COMMIT itself (every point is covered the same way; these keep the
+    suite's time in budget). For PROCESS_RAW_POS that includes failing after its enqueue
+    transaction committed: the queue then holds the records and the next run completes them."""
+    bounds = _transaction_bounds(procedure)
+    points = {begin + 1 for begin, _ in bounds}
+    begin, commit = bounds[-1]
+    return sorted(points | {(begin + commit) // 2, commit - 1, commit})
 
 
 CASES = [(procedure, n) for procedure in PROCEDURE_SCRIPTS for n in _failure_points(procedure)]
@@ -125,7 +135,8 @@ def test_failure_at_any_statement_leaves_no_trace_and_next_run_completes(
         connection.close()
 
     assert pipeline.snapshot() == before  # no partial write anywhere, work tables empty
-    assert pipeline.backlog() == backlog  # the stream did not advance
+    # Nothing consumed: still in the stream, or (a committed enqueue) in PROCESS_RAW_POS's queue.
+    assert pipeline.backlog() == backlog
     failed = pipeline.run_log(procedure)[-1]
     assert failed["STATUS"] == "FAILED"
     assert "injected failure" in failed["ERROR_MESSAGE"]
@@ -219,6 +230,11 @@ scenario_strategy = st.lists(
 def _event(index: int, spec: dict[str, Any]) -> dict[str, Any]:
     store_id, city, offset = spec["store"]
     timestamp = f"2026-11-{spec['day']:02d}T{spec['hour']:02d}:30:00{offset}"
+    if store_id == YEN_STORE:  # yen has no decimals: shelf prices in whole yen
+        spec = spec | {
+            "lines": [(p, str(Decimal(price) * 100), q, c) for p, price, q, c in spec["lines"]],
+            "refund": None if spec["refund"] is None else "100",
+        }
     event = sale(
         f"H{index}", store_id=store_id, city=city, timestamp=timestamp, items=spec["lines"]
     )

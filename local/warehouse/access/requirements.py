@@ -142,6 +142,11 @@ RULES: dict[str, Rule] = {
         ),
         Rule("DROP <object>", "OWNERSHIP of the object", f"{_SQL}drop"),
         Rule("ALTER TABLE / ALTER <object> SET", "OWNERSHIP of the object", f"{_SQL}alter-table"),
+        Rule(
+            "ALTER TABLE ... ADD / DROP SEARCH OPTIMIZATION",
+            "OWNERSHIP of the table and ADD SEARCH OPTIMIZATION on its schema",
+            "https://docs.snowflake.com/en/user-guide/search-optimization/enabling",
+        ),
         Rule("USE DATABASE / SCHEMA", "USAGE (or any privilege) on it", f"{_SQL}use-database"),
         Rule(
             "USE ROLE",
