@@ -1,4 +1,5 @@
-"""``pos migrate apply | plan | status | suspend-tasks``: the Snowflake migrations, by hand.
+"""``pos migrate apply | plan | status | suspend-tasks | bootstrap-sql``: the Snowflake migrations,
+by hand.
 
 The same core the CloudFormation custom resource runs (``lambdas/snowflake_migrations``), against
 a real account or against a local warehouse (``--local``). Account login is key-pair only: a PEM
@@ -99,12 +100,21 @@ def _sql_variables(target: Target) -> Any:
     from lambdas.snowflake_migrations.scripts import SqlVariables
 
     values = {"database": target.database}
-    for item in target.variables or []:
+    values |= _named_values(target.variables, SqlVariables().as_dict())
+    return SqlVariables.from_mapping(values)
+
+
+def _named_values(items: list[str] | None, known: dict[str, Any] | None = None) -> dict[str, str]:
+    """``NAME=VALUE`` options as a mapping; with ``known``, only the names it has."""
+    values: dict[str, str] = {}
+    for item in items or []:
         name, separator, value = item.partition("=")
         if not separator:
             raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
-        values[name.strip().lower()] = value.strip()
-    return SqlVariables.from_mapping(values)
+        key = name.strip().lower()
+        if known is None or key in known:
+            values[key] = value.strip()
+    return values
 
 
 def _key_pair(target: Target) -> Any:
@@ -130,13 +140,18 @@ def _key_pair(target: Target) -> Any:
 
 
 @contextmanager
-def _session(target: Target, variables: Any) -> Iterator[Any]:
-    """A DB-API connection to the account, or to the local warehouse with ``--local``."""
+def _session(
+    target: Target, variables: Any, scripts_dir: Path, *, deploying: bool
+) -> Iterator[Any]:
+    """A DB-API connection as the deploy user: to the account, or with ``--local`` to the local
+    warehouse of ``--workdir`` (which ``apply`` first bootstraps, as an admin would once)."""
     if target.local:
         from local.warehouse import LocalWarehouse
 
         with LocalWarehouse(target.workdir / "warehouse", variables) as warehouse:
-            connection = warehouse.connect()
+            if deploying:
+                warehouse.prepare_deploy(scripts_dir)
+            connection = warehouse.connect_as(warehouse.principals.deploy)
             try:
                 yield connection
             finally:
@@ -182,7 +197,7 @@ def _run(target: Target, body: Callable[[Any, Any, Path], None]) -> None:
     try:
         variables = _sql_variables(target)
         scripts_dir = _scripts_dir(target)
-        with _session(target, variables) as connection:
+        with _session(target, variables, scripts_dir, deploying=body is _apply) as connection:
             body(connection, variables, scripts_dir)
     except typer.BadParameter:
         raise
@@ -303,6 +318,45 @@ suspend_tasks = _command(
     "Suspend the pipeline's tasks, root tasks first; data is kept (`apply` resumes them).",
     "pos migrate suspend-tasks --account myorg-myaccount --secret-arn ARN --role POS_DEPLOY",
 )
+
+
+@app.command(
+    "bootstrap-sql",
+    epilog="Example:\n\n  pos migrate bootstrap-sql --database SALES_DB"
+    " --var deploy_role=SALES_DEPLOY",
+)
+def bootstrap_sql(
+    scripts_dir: ScriptsDir = None,
+    database: Database = "POS_DB",
+    var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--var",
+            help="A SQL variable or a bootstrap name, NAME=VALUE (e.g. deploy_role=SALES_DEPLOY,"
+            " pipeline_daily_credits=40).",
+        ),
+    ] = None,
+) -> None:
+    """Print the one-time admin bootstrap (snowflake/admin/bootstrap.sql) with your names, for a
+    person holding ACCOUNTADMIN to run; needs no connection."""
+    from lambdas.snowflake_migrations.bootstrap import AccountNames, render_bootstrap
+    from lambdas.snowflake_migrations.scripts import SqlVariables
+    from local.resources import MissingResourceError
+
+    target = Target(None, None, None, None, None, None, False, DEFAULT_WORKDIR, scripts_dir,
+                    database, var)  # fmt: skip
+    defaults = AccountNames().as_dict()
+    try:
+        variables = _sql_variables(target)
+        named = _named_values(var, defaults)
+        names = AccountNames(**{key: type(defaults[key])(value) for key, value in named.items()})
+        unknown = set(_named_values(var)) - set(defaults) - set(SqlVariables().as_dict())
+        if unknown:
+            raise ValueError(f"unknown names: {sorted(unknown)}")
+        typer.echo(render_bootstrap(_scripts_dir(target), variables, names), nl=False)
+    except (ValueError, OSError, MissingResourceError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 def register(root: typer.Typer) -> None:
