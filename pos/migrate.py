@@ -195,8 +195,11 @@ def _run(target: Target, body: Callable[[Any, Any, Path], None]) -> None:
     from local.resources import MissingResourceError
 
     try:
+        from lambdas.snowflake_migrations.scripts import discover
+
         variables = _sql_variables(target)
         scripts_dir = _scripts_dir(target)
+        discover(scripts_dir, variables)  # a wrong folder is named before anything connects
         with _session(target, variables, scripts_dir, deploying=body is _apply) as connection:
             body(connection, variables, scripts_dir)
     except typer.BadParameter:

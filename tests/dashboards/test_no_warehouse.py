@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from local.resources import snowflake_scripts
 from local.warehouse import LocalWarehouse
 from tests.dashboards.conftest import VIEWS, PageRunner, ServedWarehouse, page_runner
 
@@ -111,9 +112,11 @@ def test_every_page_explains_a_warehouse_that_does_not_answer(tmp_path: Path) ->
 
 @pytest.fixture(scope="module")
 def bare_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedWarehouse]:
-    """A served warehouse on which no migration was applied."""
+    """A served warehouse on which no migration was applied: only the admin bootstrap ran (the
+    dashboards' service user exists, the pipeline's tables do not)."""
     work_dir = tmp_path_factory.mktemp("bare")
     warehouse = LocalWarehouse(work_dir / "warehouse")
+    warehouse.bootstrap(snowflake_scripts())
     host, port = warehouse.serve()
     yield ServedWarehouse(warehouse, host, port, work_dir)
     warehouse.close()

@@ -37,7 +37,7 @@ def test_keeps_the_newest_results_by_bytes_and_always_the_latest() -> None:
 
 def test_a_long_lived_warehouse_holds_a_bounded_number_of_results(tmp_path: Path) -> None:
     with LocalWarehouse(tmp_path / "db") as warehouse:
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
         cursor.execute("SELECT 1 AS FIRST")
         first_id = cursor.sfqid
         for number in range(MAX_RESULTS * 3):

@@ -24,7 +24,11 @@ def test_known_noise_is_silenced_while_other_warnings_stay_visible(
     caplog.set_level(logging.WARNING)
     with LocalWarehouse(tmp_path / "db") as warehouse, warnings.catch_warnings(record=True) as seen:
         quiet.install()  # again, inside this block's fresh filter list
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
+        cursor.execute(f"CREATE DATABASE IF NOT EXISTS {warehouse.variables.database}")
+        cursor.execute(f"USE DATABASE {warehouse.variables.database}")
+        cursor.execute(f"CREATE WAREHOUSE IF NOT EXISTS {warehouse.variables.warehouse}")
+        cursor.execute(f"USE WAREHOUSE {warehouse.variables.warehouse}")
         cursor.execute("CREATE SCHEMA IF NOT EXISTS NOTES_SCHEMA")
         cursor.execute("USE SCHEMA NOTES_SCHEMA")
         cursor.execute(COMMENTED_TABLE)

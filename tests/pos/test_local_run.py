@@ -23,7 +23,7 @@ NOISE = (*DROPPED_CLAUSES, "UserWarning", "Arrow output", "Traceback", "Deprecat
 
 
 def count(warehouse: LocalWarehouse, table: str) -> int:
-    cursor = warehouse.connect().cursor()
+    cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
     cursor.execute(f"SELECT COUNT(*) FROM {table}")
     return int(cursor.fetchall()[0][0])
 

@@ -74,6 +74,11 @@ RULES: dict[str, Rule] = {
             "https://docs.snowflake.com/en/user-guide/tasks-intro#viewing-task-history",
         ),
         Rule(
+            "SELECT from a database's INFORMATION_SCHEMA view",
+            "any privilege (USAGE) on the database; rows are not filtered locally",
+            "https://docs.snowflake.com/en/sql-reference/info-schema",
+        ),
+        Rule(
             "CREATE DATABASE",
             "CREATE DATABASE on the account",
             f"{_SQL}create-database#access-control-requirements",
@@ -393,6 +398,13 @@ def _read(table: exp.Table, resolver: Resolver) -> Requirement:
     database, schema, object_name = name.split(".")
     if schema == "_LOCAL" and object_name == "TASK_HISTORY":
         return TaskHistory(database)
+    if schema == "INFORMATION_SCHEMA":
+        # "Each database created in your account automatically includes a built-in, read-only
+        # schema named INFORMATION_SCHEMA" (sql-reference/info-schema); reading it needs the
+        # database to be visible to the role: any privilege on it.
+        return Need(
+            Securable(Kind.DATABASE, database), ANY_PRIVILEGE, "INFORMATION_SCHEMA", "Database"
+        )
     record = resolver.schema_object(name)
     if record is None:
         return Missing(name)
