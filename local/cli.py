@@ -4,7 +4,8 @@
 Firehose worker through the real transform handler into the local Snowflake, runs the tasks, and
 ends with a reconciliation table (exit code 1 when anything does not reconcile) and the pipeline's
 health figures (``local/pipeline/health.py``). Run the same command again after a crash to
-resume. ``serve`` keeps the warehouse reachable for dashboards.
+resume. ``reconcile`` checks a run's workdir again without running anything; ``serve`` keeps
+the warehouse reachable for dashboards.
 """
 
 from __future__ import annotations
@@ -81,19 +82,48 @@ def run(
         options = dataclasses.replace(options, buffer_interval_s=buffer_interval)
     pipeline = LocalPipeline(options, LocalWarehouse, lambda_handler)
     result = _run_with_progress(pipeline)
-    report = result.report()
-    _print_report(report)
-    console.print(health_table(report["health"]))
-    if report_json is not None:
-        report_json.parent.mkdir(parents=True, exist_ok=True)
-        report_json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    _report(result, report_json)
     if DASHBOARD_APP.exists():
         # dashboards.local serves this warehouse and starts Streamlit against it.
         console.print(
             "Dashboards: [bold]python -m dashboards.local --db-dir "
             f"{workdir / 'warehouse'}[/] (http://127.0.0.1:8501)"
         )
-    raise typer.Exit(0 if result.reconciliation.ok else 1)
+    raise typer.Exit(exit_code(result))
+
+
+@app.command()
+def reconcile(
+    workdir: Annotated[Path, typer.Option(help="The run's workdir.")] = DEFAULT_WORKDIR,
+    report_json: Annotated[
+        Path | None, typer.Option(help="Write the reconciliation and health here.")
+    ] = None,
+) -> None:
+    """Check a run's workdir again, as the end of ``run`` does; nothing is produced or processed.
+    Exit code 1 when anything does not reconcile."""
+    from lambdas.transform.handler import lambda_handler
+    from local.warehouse import LocalWarehouse
+
+    if not (workdir / "run.json").exists():
+        raise typer.BadParameter(f"{workdir} holds no run", param_hint="--workdir")
+    pipeline = LocalPipeline(RunOptions(workdir=workdir), LocalWarehouse, lambda_handler)
+    result = pipeline.reconcile_existing()
+    _report(result, report_json)
+    raise typer.Exit(exit_code(result))
+
+
+def exit_code(result: RunResult) -> int:
+    """0 when every reconciliation check holds, 1 otherwise."""
+    return 0 if result.reconciliation.ok else 1
+
+
+def _report(result: RunResult, report_json: Path | None) -> None:
+    report = result.report()
+    _print_report(report)
+    console.print(health_table(report["health"]))
+    if report_json is not None:
+        report_json.parent.mkdir(parents=True, exist_ok=True)
+        report_json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
 
 
 def _run_with_progress(pipeline: LocalPipeline) -> RunResult:
