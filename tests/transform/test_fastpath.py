@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from events.firehose_events import realistic_sale, sale_bytes
 from lambdas.transform.classify import VALID, classify, classify_strict
 from lambdas.transform.fastpath import key_upper_bound, proven_valid
+from tests.profiles import examples
 from tests.transform.test_bad_input import CASES, VALID_CASES
 
 SALE = realistic_sale(7)
@@ -136,7 +137,7 @@ mutations = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32), token=mutations, where=st.integers(0, 60), dup=st.booleans())
 def test_fast_path_verdict_always_matches_the_strict_path(
     seed: int, token: bytes, where: int, dup: bool
