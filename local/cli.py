@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from local.firehose.buffer import MIB
 from local.health_table import health_table
 from local.pipeline.runner import LocalPipeline, RunOptions, RunResult, quiet_transform_logs
 
@@ -54,6 +55,10 @@ def run(
     buffer_interval: Annotated[
         float | None, typer.Option(min=0, help="Override the Firehose buffer interval (s).")
     ] = None,
+    buffer_size: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Override the Firehose buffer size (MiB, may be < 1)."),
+    ] = None,
     report_json: Annotated[
         Path | None, typer.Option(help="Write the reconciliation and health here.")
     ] = None,
@@ -80,6 +85,8 @@ def run(
     )
     if buffer_interval is not None:
         options = dataclasses.replace(options, buffer_interval_s=buffer_interval)
+    if buffer_size is not None:
+        options = dataclasses.replace(options, buffer_size_bytes=int(buffer_size * MIB))
     pipeline = LocalPipeline(options, LocalWarehouse, lambda_handler)
     result = _run_with_progress(pipeline)
     _report(result, report_json)

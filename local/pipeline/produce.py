@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from local import failpoints
 from local.pipeline.ledger import ProduceLedger
 from producer.generator import GeneratorOptions, SaleGenerator
 from producer.kinesis_producer import KinesisProducer, PutResult, RateLimiter, batches
@@ -119,6 +120,7 @@ def produce(
         if not chunk:
             break
         first = ledger.record(chunk)
+        failpoints.reached("produce.ledger_recorded")
         for batch in batches(enumerate(chunk, start=first)):
             put(batch)
 
@@ -155,6 +157,7 @@ def main() -> None:
     from local.kinesis import client_for
 
     job = ProduceJob.from_json(_read_line(sys.stdin.fileno()))
+    failpoints.also_kill(os.getppid())  # a fail point here is the whole run's crash
     threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     out = sys.stdout.buffer
 
