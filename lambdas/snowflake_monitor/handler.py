@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.snowflake_migrations.connect import KeyPair, connect
 from lambdas.snowflake_migrations.scripts import SqlVariables
-from lambdas.snowflake_monitor.health import HealthReport, TaskHistorySource, compute_health
+from lambdas.snowflake_monitor.health import HealthReport, compute_health
 from lambdas.snowflake_monitor.metrics import NAMESPACE, metric_data, publish
 
 APPLICATION = "retail-pos-pipeline-monitor"
@@ -75,7 +75,6 @@ def run_monitor(
     report = compute_health(
         connection,
         SqlVariables(database=settings.database),
-        task_history=TaskHistorySource.SNOWFLAKE,
         now=now,
     )
     publish(cloudwatch, metric_data(report), settings.namespace)

@@ -27,7 +27,7 @@ from snowflake.connector.cursor import DictCursor, SnowflakeCursor
 from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import exp
 
-from local.warehouse import commands, merge, prepared, streams
+from local.warehouse import commands, merge, prepared, streams, task_history
 from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
 from local.warehouse.registry import StreamDefinition
@@ -317,6 +317,11 @@ class RunnerCursor(FakeSnowflakeCursor):
     def _transform(self, expression: exp.Expr, params: MutableParams | None) -> exp.Expr:
         connection = self._runner
         params_before = len(params) if isinstance(params, list) else None
+        # INFORMATION_SCHEMA.TASK_HISTORY(...) becomes a subquery over the recorded runs, answered
+        # now (the visible tasks and the 7-day window): such a statement is not cached.
+        expression, answered_history = task_history.answer_from_runs(
+            expression, connection, self._evaluate
+        )
         transformed = super()._transform(expression, params)
         # SYSTEM$STREAM_HAS_DATA is answered now, into the text: such a statement is not cached.
         answered_now = any(
@@ -341,10 +346,17 @@ class RunnerCursor(FakeSnowflakeCursor):
             keep = (
                 params_before == params_after  # IDENTIFIER(?) consumes its parameter
                 and not answered_now
+                and not answered_history
                 and prepared.cacheable(transformed)
             )
             self._recording.append((transformed, tuple(reads), consumes) if keep else None)
         return transformed
+
+    def _evaluate(self, select: str) -> Any:
+        """The one value of ``SELECT <constant expression>``, on a cursor of its own."""
+        cursor = RunnerCursor(self._runner, self._runner.duck, use_dict_result=False)
+        row = cursor.execute(select).fetchone()
+        return None if row is None else row[0]
 
     def _execute(self, transformed: exp.Expr, params: MutableParams | None = None) -> None:
         self._prepared_result = False

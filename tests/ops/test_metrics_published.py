@@ -13,7 +13,6 @@ from lambdas.snowflake_monitor import metrics as m
 from lambdas.snowflake_monitor.health import (
     HealthRows,
     HealthWindow,
-    TaskHistorySource,
     compute_health,
     summarize,
 )
@@ -60,7 +59,6 @@ def test_local_warehouse_health_lands_in_cloudwatch(warehouse: Any, cloudwatch: 
         report = compute_health(
             connection,
             window=HealthWindow(now - timedelta(hours=1), now + timedelta(minutes=1)),
-            task_history=TaskHistorySource.LOCAL,
             now=now,
         )
     finally:
