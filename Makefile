@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR := .local/demo
 DEMO_ARGS ?= --events 3000 --bad-rate 0.1 --duplicate-rate 0.05 --seed 42
 
-.PHONY: setup browser test lint format demo demo-run dashboards synth clean
+.PHONY: setup browser test lint format mutation demo demo-run dashboards synth clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ format: $(STAMP)
 test: lint browser
 	$(BIN)/pytest
 
+# Mutation testing (not part of make test; about an hour on two cores): mutmut over the Python
+# cores, the SQL mutation harness over the procedures, and the property test's power figure.
+# Scores and every survivor: docs/testing.md.
+mutation: $(STAMP)
+	$(BIN)/python -m mutation.python
+	$(BIN)/python -m mutation.sql
+	$(BIN)/python -m mutation.power
+
 # Producer → Kinesis → Firehose → transform → Bronze → tasks → Silver/Gold, reconciled; then the
 # dashboards on http://127.0.0.1:8501 over the same warehouse (Ctrl-C to stop).
 demo: demo-run dashboards
@@ -53,4 +61,4 @@ synth: $(STAMP)
 	npx cdk synth --quiet $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .local
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .local .mutation
