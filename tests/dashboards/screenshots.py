@@ -3,9 +3,9 @@
 Each image becomes a coarse grid (``COLUMNS`` cells across, square cells) of ink coverage: the
 share of a cell's pixels that differ clearly from the page background. The difference of two
 screenshots is one minus the ink their grids share over the ink either has (0 = same layout,
-1 = nothing in common), the shorter padded with background; widths must match. Text changes move a cell's
-coverage a little; a chart, table or section that is missing, blank or replaced by an error
-box empties or fills whole cells.
+1 = nothing in common), the shorter padded with background; widths must match. Text changes
+move a cell's coverage a little; a chart, table or section that is missing, blank or replaced by
+an error box empties or fills whole cells.
 """
 
 from __future__ import annotations
