@@ -112,3 +112,29 @@ def test_overflow_starts_at_the_first_record_that_does_not_fit() -> None:
     result = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=budget)
     assert [r["result"] for r in result.records] == ["Ok"] * 9 + ["ProcessingFailed"]
     assert result.records[-1]["data"] == records[-1]["data"]
+
+
+def _response_bytes(result: object) -> int:
+    records = getattr(result, "records")  # noqa: B009 - the BatchResult under test
+    return len(json.dumps({"records": records}))
+
+
+def test_the_budget_is_reached_exactly_never_passed() -> None:
+    """The accounting is exact up to one ", " it counts for the last entry too (2 bytes on the
+    safe side): a budget of the all-Ok response + 2 fits it whole, one byte less makes the last
+    record ProcessingFailed, and a smaller budget costs more records, never more bytes."""
+    records = firehose_kinesis_event([(sale_bytes(realistic_sale(n)), "S001") for n in range(6)])[
+        "records"
+    ]
+    roomy = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=10**9)
+    exact = _response_bytes(roomy)
+    assert roomy.overflowed == 0
+    fits = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=exact + 2)
+    assert (fits.overflowed, _response_bytes(fits)) == (0, exact)
+    short = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=exact + 1)
+    assert [r["result"] for r in short.records] == ["Ok"] * 5 + ["ProcessingFailed"]
+    assert short.overflowed == 1 and _response_bytes(short) <= exact + 1
+    shorter = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=exact - 2500)
+    assert shorter.overflowed >= 2
+    assert shorter.overflowed == sum(r["result"] == "ProcessingFailed" for r in shorter.records)
+    assert _response_bytes(shorter) <= exact - 2500
