@@ -118,11 +118,12 @@ def healthy_rows() -> Rows:
                 "FINISHED_AT": (T0 + timedelta(seconds=6)).replace(tzinfo=None),
             },
         ],
+        # Rows with nothing to measure first: the ones after them still count.
         "silver_latency": [
-            {"TRANSACTION_ID": "T1", "ARRIVED_AT": T0 - timedelta(seconds=1), "RUN_ID": "S1"},
-            {"TRANSACTION_ID": "T2", "ARRIVED_AT": T0, "RUN_ID": "S1"},
             {"TRANSACTION_ID": "T3", "ARRIVED_AT": None, "RUN_ID": "S1"},
             {"TRANSACTION_ID": "T4", "ARRIVED_AT": T0, "RUN_ID": "UNKNOWN"},
+            {"TRANSACTION_ID": "T1", "ARRIVED_AT": T0 - timedelta(seconds=1), "RUN_ID": "S1"},
+            {"TRANSACTION_ID": "T2", "ARRIVED_AT": T0, "RUN_ID": "S1"},
         ],
     }
 
@@ -373,6 +374,12 @@ def test_empty_tables_read_as_zero() -> None:
 
 def test_latency_is_arrival_to_the_end_of_the_first_gold_run_after_acceptance() -> None:
     assert latency_seconds(FakeConnection(healthy_rows()), VARIABLES) == [7.0, 6.0]
+    # A Gold run that starts the instant the Silver run ends has read its rows.
+    rows = healthy_rows()
+    rows["run_log_times"][2]["STARTED_AT"] = T0 + timedelta(seconds=2)
+    assert latency_seconds(FakeConnection(rows), VARIABLES) == [7.0, 6.0]
+    rows["run_log_times"][2]["STARTED_AT"] = T0 + timedelta(seconds=1.999)
+    assert latency_seconds(FakeConnection(rows), VARIABLES) == []
     rows = healthy_rows()
     rows["run_log_times"] = rows["run_log_times"][:2]  # no Gold run started after S1 ended
     assert latency_seconds(FakeConnection(rows), VARIABLES) == []
@@ -387,3 +394,98 @@ def test_percentile() -> None:
     values = [float(n) for n in range(1, 101)]
     assert percentile(values, 0.50) == pytest.approx(50.5)
     assert percentile(values, 0.95) == pytest.approx(95.05)
+
+
+def test_empty_tables_and_no_error_output_give_zero_figures() -> None:
+    empty: Rows = {name: [] for name in healthy_rows()}
+    result = reconcile(
+        FakeConnection(empty),
+        VARIABLES,
+        produced=0,
+        put_to_kinesis=0,
+        lost_lines=0,
+        error_records={},
+        health=health(accepted=0, rejected=0),
+        elapsed_s=0.0,
+    )
+    zero = {name: value for name, value in result.figures.items() if value == 0}
+    assert set(result.figures) - set(zero) == {
+        "latency_p50_s",
+        "latency_p95_s",
+        "events_per_s",
+    }
+    assert result.figures["events_per_s"] is None  # no time elapsed: no rate
+    assert {name for name, value in zero.items() if type(value) is not int} == {"elapsed_s"}
+
+
+def test_the_bronze_backlog_figure_is_the_bronze_streams() -> None:
+    result = reconcile(
+        FakeConnection(healthy_rows()),
+        VARIABLES,
+        produced=9,
+        put_to_kinesis=9,
+        lost_lines=0,
+        error_records={},
+        health=health(waiting=4),
+        elapsed_s=0.5,
+    )
+    assert result.figures["bronze_stream_backlog"] == 4
+    assert result.figures["events_per_s"] == 18.0  # a run shorter than a second has a rate
+
+
+def test_figures_keep_their_precision() -> None:
+    rows = healthy_rows()
+    rows["silver_latency"][2]["ARRIVED_AT"] = T0 - timedelta(seconds=1.23456)
+    result = reconcile(
+        FakeConnection(rows),
+        VARIABLES,
+        produced=9,
+        put_to_kinesis=9,
+        lost_lines=0,
+        error_records={},
+        health=health(),
+        elapsed_s=4.56789,
+    )
+    assert result.figures["elapsed_s"] == 4.57
+    assert result.figures["latency_p95_s"] == 7.173  # 0.95 of the way from 6.0 to 7.23456
+    assert result.figures["latency_p50_s"] == 6.617
+
+
+def test_whole_decimals_become_ints_and_others_floats_in_the_report() -> None:
+    rows = with_row(healthy_rows(), "gold_vs_silver", GOLD_NET_SALES=Decimal("111"))
+    report = reconcile(
+        FakeConnection(rows),
+        VARIABLES,
+        produced=9,
+        put_to_kinesis=9,
+        lost_lines=0,
+        error_records={},
+        health=health(),
+        elapsed_s=1.0,
+    ).as_dict()
+    assert type(report["figures"]["gold_net_sales"]) is int
+    assert report["figures"]["gold_net_sales"] == 111
+    assert type(report["figures"]["gold_gross_sales"]) is float
+
+
+def test_timestamps_without_a_zone_are_utc_whatever_the_machine_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        rows = healthy_rows()
+        for run in rows["run_log_times"]:
+            for key in ("STARTED_AT", "FINISHED_AT"):
+                moment = run[key]
+                if isinstance(moment, str):
+                    moment = datetime.fromisoformat(moment)
+                if moment.tzinfo is not None:
+                    moment = moment.astimezone(UTC).replace(tzinfo=None)
+                run[key] = moment
+        assert latency_seconds(FakeConnection(rows), VARIABLES) == [7.0, 6.0]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
