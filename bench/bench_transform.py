@@ -265,7 +265,10 @@ def main() -> None:
     print("floor = base64 module passthrough (blueprint); floor* = binascii passthrough")
     print("naive = BaseModel.model_validate on json.loads; naive* = same with the TypedDict schema")
     print("core = transform_batch alone; handler = lambda_handler with Powertools decorators")
-    print("overflow = records past the 5,000,000-byte response budget (timed with it lifted)")
+    print(
+        f"overflow = records past the {RESPONSE_BUDGET_BYTES:,}-byte response budget "
+        "(timed with it lifted)"
+    )
     print(f"cold import of lambdas.transform.handler (median of {IMPORT_RUNS} fresh interpreters):")
     print(f"  tracing off (no-op provider): {cold_import_ms(tracing=False):6.0f} ms")
     print(f"  tracing on  (X-Ray Tracer):   {cold_import_ms(tracing=True):6.0f} ms")

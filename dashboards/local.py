@@ -18,17 +18,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lambdas.snowflake_migrations.bootstrap import AccountNames
+
 APP = Path(__file__).parent / "app.py"
 DEFAULT_SECRETS = Path(".local/dashboards/secrets.toml")
 DEFAULT_DATABASE = "POS_DB"
 
 
 def local_connection(host: str, port: int, database: str = DEFAULT_DATABASE) -> dict[str, Any]:
-    """``[connections.snowflake]`` for the local warehouse server. fakesnow accepts any account,
-    user and password; these are placeholders, not credentials."""
+    """``[connections.snowflake]`` for the local warehouse server: the dashboards' service user,
+    as in production, with its default role and warehouse (the local warehouse enforces them).
+    Account and password are placeholders: the local warehouse checks no credentials."""
     return {
         "account": "local",
-        "user": "dashboards",
+        "user": AccountNames().dashboard_user,
         "password": "local",
         "host": host,
         "port": port,

@@ -1,7 +1,7 @@
-"""The chain's fixed reference data: stores, products and payment methods.
+"""The chain's fixed reference data: stores, products, payment methods and currencies.
 
-These IDs are shared with the Snowflake seed (DIM_STORE, DIM_PRODUCT, DIM_PAYMENT_METHOD);
-tests/producer/test_catalog_matches_seed.py checks that both sides agree.
+These IDs are shared with the Snowflake seed (DIM_STORE, DIM_PRODUCT, DIM_PAYMENT_METHOD,
+DIM_CURRENCY); tests/producer/test_catalog_matches_seed.py checks that both sides agree.
 """
 
 from __future__ import annotations
@@ -100,3 +100,18 @@ PAYMENT_METHODS: tuple[str, ...] = (
 PAYMENT_WEIGHTS: tuple[int, ...] = (15, 45, 22, 14, 4)
 
 STORES_BY_ID: dict[str, Store] = {store.store_id: store for store in STORES}
+
+# ISO 4217 minor units of the stores' currencies (SILVER.DIM_CURRENCY): an amount has at most
+# this many decimals, or Silver rejects it (AMOUNT_SCALE_NOT_ALLOWED).
+MINOR_UNITS: dict[str, int] = {"USD": 2, "GBP": 2, "EUR": 2, "JPY": 0, "AUD": 2}
+# List prices are in two-decimal units; a zero-decimal currency (yen) prices at 100 of its units
+# per list unit, whole (P001 at 59.99 costs 5,999 yen).
+_UNITS_PER_LIST_UNIT: dict[int, Decimal] = {0: Decimal(100), 2: Decimal(1)}
+
+
+def price_in(product: Product, currency: str) -> Decimal:
+    """The product's shelf price in a store's currency, with no more decimals than it allows."""
+    minor_unit = MINOR_UNITS[currency]
+    return (product.list_price * _UNITS_PER_LIST_UNIT[minor_unit]).quantize(
+        Decimal(1).scaleb(-minor_unit)
+    )

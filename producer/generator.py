@@ -16,18 +16,20 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from producer.catalog import (
+    MINOR_UNITS,
     PAYMENT_METHODS,
     PAYMENT_WEIGHTS,
     PRODUCTS,
     STORE_WEIGHTS,
     STORES,
     Store,
+    price_in,
 )
 from producer.records import ProducedRecord, partition_key_for
 
@@ -86,9 +88,13 @@ class GeneratorOptions:
             raise ValueError("bad_rate + duplicate_rate cannot exceed 1")
 
 
-def _money(value: Decimal) -> float:
-    # Two-decimal values below 1e15 round-trip exactly through float's shortest repr.
-    return float(value.quantize(Decimal("0.01")))
+def _money(value: Decimal, currency: str) -> float | int:
+    """An amount with the currency's decimals (half up): whole units for a zero-decimal currency
+    (yen), else a float (two-decimal values below 1e15 round-trip exactly through its shortest
+    repr)."""
+    minor_unit = MINOR_UNITS[currency]
+    exact = value.quantize(Decimal(1).scaleb(-minor_unit), rounding=ROUND_HALF_UP)
+    return int(exact) if minor_unit == 0 else float(exact)
 
 
 def encode_sale(document: Any) -> bytes:
@@ -143,7 +149,7 @@ class SaleGenerator:
         store = rng.choices(STORES, weights=STORE_WEIGHTS)[0]
         event_time = self._next_event_time()
         local_time = event_time.astimezone(ZoneInfo(store.time_zone))
-        lines = self._lines()
+        lines = self._lines(store.currency)
         total = sum(
             (
                 Decimal(str(line["price"])) * line["quantity"]
@@ -162,10 +168,10 @@ class SaleGenerator:
             "register_id": f"{store.store_id}-R{rng.randint(1, store.registers):02d}",
             "cashier_id": f"C{rng.randint(1, 400):04d}",
             "items": lines,
-            "total_amount": _money(total),
+            "total_amount": _money(total, store.currency),
             "currency": store.currency,
             "payment_method": payment_method,
-            "refund": self._refund(total, payment_method, local_time),
+            "refund": self._refund(total, payment_method, local_time, store.currency),
             "cancel_item": dict(canceled[0]) if canceled else None,
             "schema_version": "pos.v1",
         }
@@ -177,7 +183,7 @@ class SaleGenerator:
         offset = self._sequence * self._options.seconds_between_sales + jitter
         return self._options.base_time + timedelta(seconds=round(offset, 3))
 
-    def _lines(self) -> list[dict[str, Any]]:
+    def _lines(self, currency: str) -> list[dict[str, Any]]:
         rng = self._rng
         products = rng.sample(
             PRODUCTS, k=rng.choices((1, 2, 3, 4, 5), weights=(30, 28, 20, 13, 9))[0]
@@ -187,7 +193,7 @@ class SaleGenerator:
             lines.append(
                 {
                     "product_id": product.product_id,
-                    "price": _money(product.list_price),
+                    "price": _money(price_in(product, currency), currency),
                     "quantity": rng.choices((1, 2, 3, 4, 6), weights=(62, 22, 9, 5, 2))[0],
                     # The first line is never canceled, so every sale has something to pay for.
                     "canceled": position > 0 and rng.random() < CANCELED_LINE_RATE,
@@ -195,13 +201,15 @@ class SaleGenerator:
             )
         return lines
 
-    def _refund(self, total: Decimal, method: str, sold_at: datetime) -> dict[str, Any] | None:
+    def _refund(
+        self, total: Decimal, method: str, sold_at: datetime, currency: str
+    ) -> dict[str, Any] | None:
         if total <= 0 or self._rng.random() >= REFUND_RATE:
             return None
         share = Decimal(self._rng.choice((25, 50, 100))) / 100
         refunded_at = sold_at + timedelta(minutes=self._rng.randint(5, 240))
         return {
-            "refund_amount": _money(total * share),
+            "refund_amount": _money(total * share, currency),
             "refund_method": method,
             "timestamp": _iso(refunded_at),
         }
@@ -248,10 +256,14 @@ class SaleGenerator:
         elif kind is BadKind.UNKNOWN_PAYMENT_METHOD:
             sale["payment_method"] = rng.choice(("bitcoin", "Cash", "cheque", "IOU"))
         elif kind is BadKind.TOTAL_MISMATCH:
-            sale["total_amount"] = _money(Decimal(str(sale["total_amount"])) + Decimal("1.00"))
+            sale["total_amount"] = _money(
+                Decimal(str(sale["total_amount"])) + Decimal("1.00"), sale["currency"]
+            )
         elif kind is BadKind.REFUND_EXCEEDS_TOTAL:
             sale["refund"] = {
-                "refund_amount": _money(Decimal(str(sale["total_amount"])) + Decimal("10.00")),
+                "refund_amount": _money(
+                    Decimal(str(sale["total_amount"])) + Decimal("10.00"), sale["currency"]
+                ),
                 "refund_method": sale["payment_method"],
                 "timestamp": sale["timestamp"],
             }
@@ -277,7 +289,7 @@ class SaleGenerator:
         first = copy["items"][0]
         first["quantity"] += 1
         copy["total_amount"] = _money(
-            Decimal(str(copy["total_amount"])) + Decimal(str(first["price"]))
+            Decimal(str(copy["total_amount"])) + Decimal(str(first["price"])), copy["currency"]
         )
         copy["refund"] = None
         return dict(copy)

@@ -1,9 +1,13 @@
 -- The Snowflake health monitor's read-only role (lambdas/snowflake_monitor): the run log, the
--- rejected records, MONITOR on the tasks (INFORMATION_SCHEMA.TASK_HISTORY shows a task's runs only
--- to a role with MONITOR, OPERATE or OWNERSHIP on it) and SELECT on the streams it counts (a SELECT
--- never consumes a stream; querying one needs SELECT on its source table too). No INSERT, UPDATE,
+-- rejected records, MONITOR on the tasks and SELECT on the streams it counts (a SELECT never
+-- consumes a stream; querying one needs SELECT on its source table too). No INSERT, UPDATE,
 -- DELETE or OPERATE anywhere. Every statement is idempotent, so the script can be re-applied.
--- The admin bootstrap grants this role to the monitor's service user (docs/operations.md).
+-- INFORMATION_SCHEMA.TASK_HISTORY: the function's page lists MONITOR or OPERATE on the task, the
+-- task security page only OWNERSHIP or the global MONITOR EXECUTION; the role holds MONITOR on the
+-- tasks (here) and MONITOR EXECUTION (account-level, granted by snowflake/admin/bootstrap.sql,
+-- which also creates this role and grants it to the monitor's service user).
+-- The FUTURE grants below are legal because the schemas are MANAGED ACCESS and owned by the deploy
+-- role (in a standard schema they need the global MANAGE GRANTS).
 CREATE ROLE IF NOT EXISTS {{ monitor_role }}
 COMMENT = 'Read-only health monitor: run log, task history, stream backlog, rejects';
 
@@ -28,6 +32,9 @@ GRANT SELECT ON TABLE {{ database }}.BRONZE.JSON_RAW_DATA TO ROLE {{ monitor_rol
 GRANT SELECT ON TABLE {{ database }}.SILVER.RETAIL_POS_PROCESSED TO ROLE {{ monitor_role }};
 
 GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM TO ROLE {{ monitor_role }};
+
+-- Bronze records PROCESS_RAW_POS has taken from the stream and not processed yet still wait.
+GRANT SELECT ON TABLE {{ database }}.SILVER.PROCESS_RAW_POS_QUEUE TO ROLE {{ monitor_role }};
 
 GRANT SELECT ON STREAM {{ database }}.SILVER.PROCESSED_FOR_INVENTORY_STREAM
 TO ROLE {{ monitor_role }};

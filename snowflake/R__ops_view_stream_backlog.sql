@@ -1,9 +1,14 @@
--- Rows waiting in each stream, for the read-only dashboard role, which may not read BRONZE or the
--- streams themselves: the view runs with its owner's privileges and exposes only counts.
--- Each stream is append-only on an insert-only table and was created with that table, and every
--- successful consumer run logs the stream rows it read (OPS.PIPELINE_RUN_LOG.ROWS_READ), so
--- waiting = rows in the source - rows consumed. The same SELECT runs on the local warehouse, which
--- has no SELECT over streams. (The health monitor counts the streams directly; see
+-- Rows waiting for each consumer, for the read-only dashboard role, which may not read BRONZE or
+-- the streams themselves: the view runs with its owner's privileges and exposes only counts.
+-- Every successful consumer run logs how many rows its stream's source table held when it
+-- consumed the stream (OPS.PIPELINE_RUN_LOG.SOURCE_ROWS_SEEN). The sources are insert-only, so
+-- waiting = rows in the source now - rows at the last consumption; counting consumed rows instead
+-- would stay wrong for good once a stale stream is recreated (its new offset skips rows no run
+-- ever reads). After such a recreation the view counts the skipped rows as waiting only until
+-- the consumer's next run. ROWS_WAITING of the Bronze stream also counts the records
+-- PROCESS_RAW_POS has taken into its queue and not processed yet (ROWS_QUEUED). Runs logged
+-- before SOURCE_ROWS_SEEN existed fall back to the rows they read. The same SELECT runs on the
+-- local warehouse. (The health monitor counts the streams directly; see
 -- lambdas/snowflake_monitor/sql/backlog_*.sql.)
 CREATE OR REPLACE VIEW {{ database }}.OPS.STREAM_BACKLOG
 COPY GRANTS
@@ -11,10 +16,9 @@ AS (
     WITH CONSUMED AS (
         SELECT
             PROCEDURE_NAME,
-            SUM(ROWS_READ) AS ROWS_CONSUMED,
-            MAX(FINISHED_AT) AS LAST_CONSUMED_AT
+            COALESCE(MAX(SOURCE_ROWS_SEEN), SUM(IFF(STATUS = 'SUCCEEDED', ROWS_READ, 0))) AS ROWS_CONSUMED,
+            MAX(IFF(STATUS = 'SUCCEEDED', FINISHED_AT, NULL)) AS LAST_CONSUMED_AT
         FROM {{ database }}.OPS.PIPELINE_RUN_LOG
-        WHERE STATUS = 'SUCCEEDED'
         GROUP BY PROCEDURE_NAME
     ),
 
@@ -23,22 +27,22 @@ AS (
             1 AS HOP,
             'BRONZE.JSON_RAW_DATA_STREAM' AS STREAM_NAME,
             'SILVER.PROCESS_RAW_POS' AS CONSUMER,
-            COUNT(*) AS SOURCE_ROWS
-        FROM {{ database }}.BRONZE.JSON_RAW_DATA
+            (SELECT COUNT(*) FROM {{ database }}.BRONZE.JSON_RAW_DATA) AS SOURCE_ROWS,
+            (SELECT COUNT(*) FROM {{ database }}.SILVER.PROCESS_RAW_POS_QUEUE) AS ROWS_QUEUED
         UNION ALL
         SELECT
             2 AS HOP,
             'SILVER.PROCESSED_FOR_INVENTORY_STREAM' AS STREAM_NAME,
             'SILVER.UPDATE_INVENTORY' AS CONSUMER,
-            COUNT(*) AS SOURCE_ROWS
-        FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED
+            (SELECT COUNT(*) FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED) AS SOURCE_ROWS,
+            0 AS ROWS_QUEUED
         UNION ALL
         SELECT
             3 AS HOP,
             'SILVER.PROCESSED_FOR_GOLD_STREAM' AS STREAM_NAME,
             'GOLD.UPDATE_DAILY_SUMMARY' AS CONSUMER,
-            COUNT(*) AS SOURCE_ROWS
-        FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED
+            (SELECT COUNT(*) FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED) AS SOURCE_ROWS,
+            0 AS ROWS_QUEUED
     )
 
     SELECT
@@ -47,7 +51,8 @@ AS (
         S.CONSUMER,
         S.SOURCE_ROWS,
         COALESCE(C.ROWS_CONSUMED, 0) AS ROWS_CONSUMED,
-        S.SOURCE_ROWS - COALESCE(C.ROWS_CONSUMED, 0) AS ROWS_WAITING,
+        S.ROWS_QUEUED,
+        GREATEST(S.SOURCE_ROWS - COALESCE(C.ROWS_CONSUMED, 0), 0) + S.ROWS_QUEUED AS ROWS_WAITING,
         C.LAST_CONSUMED_AT
     FROM SOURCES AS S
     LEFT JOIN CONSUMED AS C ON S.CONSUMER = C.PROCEDURE_NAME

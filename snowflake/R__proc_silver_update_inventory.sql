@@ -12,6 +12,7 @@ $$
 DECLARE
     run_id VARCHAR DEFAULT UUID_STRING();
     started_at TIMESTAMP_TZ DEFAULT CURRENT_TIMESTAMP();
+    source_rows_seen NUMBER DEFAULT NULL;
     rows_read NUMBER DEFAULT 0;
     rows_written NUMBER DEFAULT 0;
     error_message VARCHAR DEFAULT '';
@@ -19,16 +20,10 @@ DECLARE
 BEGIN
     BEGIN TRANSACTION;
 
+    -- Silver rows as of this transaction, for OPS.STREAM_BACKLOG (COUNT(*) of a table is metadata).
+    source_rows_seen := (SELECT COUNT(*) FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED);
     -- Inside the transaction every read of the stream sees the same rows (repeatable read).
     rows_read := (SELECT COUNT(*) FROM {{ database }}.SILVER.PROCESSED_FOR_INVENTORY_STREAM);
-    rows_written := (
-        SELECT COUNT(*) FROM (
-            SELECT DISTINCT
-                STORE_ID,
-                PRODUCT_ID
-            FROM {{ database }}.SILVER.PROCESSED_FOR_INVENTORY_STREAM
-        ) AS pairs
-    );
 
     -- The DML that consumes the stream (at COMMIT).
     MERGE INTO {{ database }}.SILVER.INVENTORY AS tgt
@@ -71,10 +66,12 @@ BEGIN
         src.STORE_ID, src.PRODUCT_ID, src.INITIAL_STOCK, src.UNITS_SOLD, src.INITIAL_STOCK - src.UNITS_SOLD,
         src.REORDER_POINT, src.LAST_MOVEMENT_AT, src.UPDATED_AT, src.RUN_ID
     );
+    -- One INVENTORY row inserted or updated per (store, product) in the delta.
+    rows_written := SQLROWCOUNT;
 
     INSERT INTO {{ database }}.OPS.PIPELINE_RUN_LOG (
         RUN_ID, PROCEDURE_NAME, STARTED_AT, FINISHED_AT, DURATION_MS, STATUS, ROWS_READ, ROWS_ACCEPTED,
-        ROWS_REJECTED, ROWS_DUPLICATE, ROWS_WRITTEN, ERROR_MESSAGE, ERROR_SQLSTATE
+        ROWS_REJECTED, ROWS_DUPLICATE, ROWS_WRITTEN, ERROR_MESSAGE, ERROR_SQLSTATE, SOURCE_ROWS_SEEN
     )
     SELECT
         :run_id,
@@ -89,7 +86,8 @@ BEGIN
         0,
         :rows_written,
         NULL,
-        NULL;
+        NULL,
+        :source_rows_seen;
 
     COMMIT;
     RETURN OBJECT_CONSTRUCT('run_id', run_id, 'rows_read', rows_read, 'rows_written', rows_written);

@@ -21,12 +21,17 @@ USING (
         ),
         (
             'INVALID_TYPE',
-            'A field does not parse as its type: money as NUMBER(12,2), quantity as a number, canceled as a boolean, timestamps as ISO-8601, items as an array',
+            'A field does not parse as its type: money as a number that fits NUMBER(12,2), quantity as a number, canceled as a boolean (JSON null is not one), timestamps as ISO-8601 (YYYY-MM-DD, T or space, HH:MI[:SS[.fff]], Z, +hh:mm or +hhmm; refund.timestamp needs the offset), items as an array',
+            'TRANSACTION', 'REJECT'
+        ),
+        (
+            'AMOUNT_SCALE_NOT_ALLOWED',
+            'A price, total_amount or refund.refund_amount has more decimals than its currency allows (ISO 4217 minor unit in SILVER.DIM_CURRENCY: USD 2, JPY 0) or than Silver money columns hold (2): rejected, never rounded',
             'TRANSACTION', 'REJECT'
         ),
         (
             'TIMESTAMP_WITHOUT_OFFSET',
-            'timestamp has no UTC offset (Z or +hh:mm), so the sale instant and business date are ambiguous',
+            'timestamp parses but has no UTC offset (Z or +hh:mm), so the sale instant and business date are ambiguous',
             'TRANSACTION', 'REJECT'
         ),
         (

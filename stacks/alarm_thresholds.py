@@ -30,7 +30,9 @@ PUT_RECORDS_FAILED_MAX = 0
 # (the Solutions default for DeliveryToS3.DataFreshness, reused for the Snowflake destination).
 DATA_FRESHNESS_MAX_SECONDS = 900
 # Firehose reads the stream continuously; behind by more than the iterator-age limit above means
-# the same thing from Firehose's side.
+# the same thing from Firehose's side. AWS does not document that Firehose emits
+# KinesisMillisBehindLatest while idle, so its silence is not a breach: "stopped reading" is the
+# Kinesis iterator-age alarm's job (Firehose reads with GetRecords, which that metric measures).
 KINESIS_MILLIS_BEHIND_MAX = ITERATOR_AGE_MAX_MS
 # Firehose retries a failed transform invocation PROCESSOR_RETRIES times before the batch goes to
 # processing-failed/ (and the S3 backup alarm fires), so a single failed invoke is absorbed; two
@@ -63,8 +65,12 @@ QUALITY_PERIOD = cdk.Duration.hours(1)
 # The transform returns ProcessingFailed only when it cannot build an output: a bug, never data.
 PROCESSING_FAILED_MAX = 0
 
-# --- Snowflake (published by the monitor Lambda every MONITOR_INTERVAL) ------------------------
-MONITOR_INTERVAL = cdk.Duration.minutes(5)
+# --- Snowflake (published by the monitor Lambda every `monitor_interval_minutes`, default 5) -----
+# The monitor's datapoints come once per interval and can land late (a slow login, a cold
+# warehouse): the backlog alarms, which treat a missing datapoint as breaching, fire on 2 of the
+# last 3 intervals, so one late or missing datapoint alone never pages.
+BACKLOG_PERIODS = 3
+BACKLOG_DATAPOINTS = 2
 # Tasks run on every stream change (at most every 10 s) and stop after 3 failures in a row
 # (SUSPEND_TASK_AFTER_NUM_FAILURES); one failed run already means a systemic fault (bad input is
 # rejected, never failed), so page on the first.
@@ -80,4 +86,4 @@ MINUTES_SINCE_SUCCESS_MAX = 24 * 60
 REJECTED_SHARE_MAX = INVALID_SHARE_MAX
 REJECTED_SHARE_MIN_RECORDS = INVALID_SHARE_MIN_RECORDS
 # The monitor itself: errors, or no invocation at all, over three schedules.
-MONITOR_HEARTBEAT_PERIOD = cdk.Duration.minutes(15)
+MONITOR_HEARTBEAT_SCHEDULES = 3

@@ -92,11 +92,12 @@ class DeliveryAlarms(Construct):
             comparison=Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=3,
             datapoints_to_alarm=2,
-            # Firehose polls the stream continuously and reports this on every read, even when
-            # idle: no datapoints means it stopped reading.
-            missing=Missing.BREACHING,
-            description="Firehose is a minute or more behind the tip of the sales stream, or "
-            "has stopped reporting (stopped reading).",
+            # Not documented as emitted while idle: a quiet night must not page. A Firehose that
+            # stopped reading shows as the stream's iterator age (SalesStream-Iterator-Age).
+            missing=Missing.NOT_BREACHING,
+            description="Firehose is a minute or more behind the tip of the sales stream "
+            "(KinesisMillisBehindLatest). If it stopped reading altogether, the sales stream's "
+            "iterator-age alarm fires instead.",
         )
         self.backup_records = plain_alarm(
             self,

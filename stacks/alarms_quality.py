@@ -37,7 +37,8 @@ def monitor_metric(
     database: str,
     statistic: str,
     extra: dict[str, str] | None = None,
-    period: cdk.Duration = limits.MONITOR_INTERVAL,
+    *,
+    period: cdk.Duration,
 ) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace=monitor_metrics.NAMESPACE,
@@ -132,7 +133,13 @@ class SnowflakeAlarms(Construct):
     """Alarms on the metrics the Snowflake monitor publishes (one per task, one per stream)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, database: str, target: AlarmTarget
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        database: str,
+        interval: cdk.Duration,
+        target: AlarmTarget,
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -145,7 +152,9 @@ class SnowflakeAlarms(Construct):
                     self,
                     f"Snowflake{label}Failed",
                     target,
-                    metric=monitor_metric(monitor_metrics.TASK_RUNS_FAILED, database, "Sum", task),
+                    metric=monitor_metric(
+                        monitor_metrics.TASK_RUNS_FAILED, database, "Sum", task, period=interval
+                    ),
                     threshold=limits.TASK_FAILED_RUNS_MAX,
                     comparison=Op.GREATER_THAN_THRESHOLD,
                     # The monitor publishes 0 every run; its silence is the heartbeat alarm's.
@@ -160,12 +169,19 @@ class SnowflakeAlarms(Construct):
                     f"Snowflake{label}Backlog",
                     target,
                     metric=monitor_metric(
-                        monitor_metrics.STREAM_OLDEST_WAITING_MINUTES, database, "Maximum", stream
+                        monitor_metrics.STREAM_OLDEST_WAITING_MINUTES,
+                        database,
+                        "Maximum",
+                        stream,
+                        period=interval,
                     ),
                     threshold=limits.STREAM_OLDEST_WAITING_MAX_MINUTES,
                     comparison=Op.GREATER_THAN_THRESHOLD,
-                    # Unknown backlog age is treated as stuck: a silent hop must not look healthy.
+                    # Unknown backlog age is treated as stuck: a silent hop must not look healthy;
+                    # but 2 of 3 intervals, so one late datapoint is not a page.
                     missing=Missing.BREACHING,
+                    evaluation_periods=limits.BACKLOG_PERIODS,
+                    datapoints_to_alarm=limits.BACKLOG_DATAPOINTS,
                     description=f"Rows in {hop.stream} have waited over 30 minutes for "
                     f"{hop.task}: the task is stuck or suspended.",
                 )
@@ -176,7 +192,11 @@ class SnowflakeAlarms(Construct):
                     f"Snowflake{label}Silent",
                     target,
                     metric=monitor_metric(
-                        monitor_metrics.MINUTES_SINCE_TASK_SUCCESS, database, "Minimum", task
+                        monitor_metrics.MINUTES_SINCE_TASK_SUCCESS,
+                        database,
+                        "Minimum",
+                        task,
+                        period=interval,
                     ),
                     threshold=limits.MINUTES_SINCE_SUCCESS_MAX,
                     comparison=Op.GREATER_THAN_THRESHOLD,

@@ -7,12 +7,12 @@ produces.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import aws_cdk as cdk
 
-from stacks.config import PipelineConfig, load_config
+from stacks.config import REMOVED_SETTINGS, PipelineConfig, load_config
+from stacks.environment import check_same_region_and_account, deployment_target
 from stacks.nag import enable_nag_checks
 from stacks.pipeline import PosPipelineStack
 from stacks.requirements import REPO_ROOT
@@ -29,21 +29,21 @@ def project_context() -> dict[str, Any]:
 
 
 def context_settings(app: cdk.App) -> dict[str, object]:
-    return {name: app.node.try_get_context(name) for name in PipelineConfig.model_fields}
+    names = (*PipelineConfig.model_fields, *REMOVED_SETTINGS)
+    return {name: app.node.try_get_context(name) for name in names}
 
 
 def build_app(app: cdk.App) -> PosPipelineStack:
     config = load_config(context_settings(app))
+    target = deployment_target(config)
+    check_same_region_and_account(config, target)
     stack = PosPipelineStack(
         app,
         config.stack_name,
         config=config,
         description="Retail POS pipeline: Kinesis -> Firehose (transform) -> Snowflake",
-        env=cdk.Environment(
-            account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-            region=os.environ.get("CDK_DEFAULT_REGION"),
-        ),
-        termination_protection=True,
+        env=cdk.Environment(account=target.account, region=target.region),
+        termination_protection=config.termination_protection,
     )
     enable_nag_checks(app)
     return stack

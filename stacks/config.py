@@ -30,6 +30,10 @@ KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-
 VPCE_SERVICE = re.compile(r"^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[a-z0-9]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+# How often the Snowflake monitor may run: whole divisors of an hour from 5 minutes, so its
+# windows line up with CloudWatch periods (docs/operations.md states what each costs).
+MONITOR_INTERVALS_MINUTES = (5, 10, 15, 20, 30, 60)
+
 # The values CloudWatch Logs accepts for a retention period.
 LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -43,20 +47,35 @@ class ConfigError(ValueError):
     """The deployment settings are missing or invalid; the message names each setting."""
 
 
+# Settings that once existed and did nothing useful: Firehose wrote to the names they held while
+# snowflake/ creates BRONZE.JSON_RAW_DATA (RECORD_CONTENT, RECORD_METADATA), so any other value
+# sent every record to snowflake-failed/. A deployment that still sets one is told, not ignored.
+REMOVED_SETTINGS = {
+    name: "Bronze is BRONZE.JSON_RAW_DATA with RECORD_CONTENT and RECORD_METADATA, as "
+    "snowflake/V3__bronze_json_raw_data.sql creates it; remove this setting"
+    for name in ("bronze_schema", "bronze_table", "content_column", "metadata_column")
+}
+
+
 class PipelineConfig(BaseModel):
     """Everything that differs between deployments of the pipeline."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stack_name: str = Field(default="RetailPosPipeline", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+    # Where the stack deploys. Unset: CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, which the CDK CLI
+    # sets from the AWS profile it runs with (stacks/environment.py, docs/deploy.md section 4).
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
+    # Off by default: on, the CLI enables it before the first create, and after a failed first
+    # deploy (ROLLBACK_COMPLETE) the next deploy cannot delete the failed stack. Turn it on once
+    # the first deploy has succeeded (docs/deploy.md section 8).
+    termination_protection: bool = False
 
-    # Snowflake account and the objects Firehose writes to (must match snowflake/ scripts).
+    # Snowflake account and database. Where Firehose writes inside it is fixed by the scripts
+    # (BRONZE.JSON_RAW_DATA, stacks/delivery.py); the names below are rendered into them.
     snowflake_account_url: str
     database: Identifier = "POS_DB"
-    bronze_schema: Identifier = "BRONZE"
-    bronze_table: Identifier = "JSON_RAW_DATA"
-    content_column: Identifier = "RECORD_CONTENT"
-    metadata_column: Identifier = "RECORD_METADATA"
     warehouse: Identifier = "POS_WH"
     task_warehouse: str = "POS_WH"
     ingest_role: Identifier = "POS_INGEST"
@@ -66,6 +85,11 @@ class PipelineConfig(BaseModel):
     monitor_role: Identifier = "POS_MONITOR"
     # Role the migrations custom resource (and the CLI) uses to apply snowflake/.
     deploy_role: Identifier = "POS_DEPLOY"
+    # Search optimization on the dedupe lookups needs Enterprise Edition; false on Standard
+    # (docs/snowflake.md, "Cost model").
+    search_optimization: bool = True
+    # Records PROCESS_RAW_POS takes per run: bounds each run while a backlog drains.
+    process_raw_pos_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
 
     # Key-pair secrets, JSON {"user", "private_key", "key_passphrase"?}: one per service user.
     firehose_secret_arn: str
@@ -96,6 +120,9 @@ class PipelineConfig(BaseModel):
     transform_reserved_concurrency: int | None = Field(default=None, ge=1)
 
     alarm_email: str | None = None
+    # Every run resumes `warehouse` if it is suspended (billed at least 60 s): see the cost table
+    # in docs/operations.md before lowering it.
+    monitor_interval_minutes: int = 5
 
     @field_validator("snowflake_account_url")
     @classmethod
@@ -107,10 +134,6 @@ class PipelineConfig(BaseModel):
 
     @field_validator(
         "database",
-        "bronze_schema",
-        "bronze_table",
-        "content_column",
-        "metadata_column",
         "warehouse",
         "ingest_role",
         "transform_role",
@@ -160,6 +183,13 @@ class PipelineConfig(BaseModel):
             raise ValueError(f"must be one of {sorted(LOG_RETENTION_DAYS)}")
         return value
 
+    @field_validator("monitor_interval_minutes")
+    @classmethod
+    def _monitor_interval(cls, value: int) -> int:
+        if value not in MONITOR_INTERVALS_MINUTES:
+            raise ValueError(f"must be one of {list(MONITOR_INTERVALS_MINUTES)}")
+        return value
+
     @field_validator("alarm_email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
@@ -174,7 +204,14 @@ class PipelineConfig(BaseModel):
     @property
     def sql_variables(self) -> SqlVariables:
         """The scripts' variables; every one of them is a setting of the same name here."""
-        return SqlVariables(**{name: getattr(self, name) for name in SqlVariables().as_dict()})
+        return SqlVariables(
+            **{name: _sql_value(getattr(self, name)) for name in SqlVariables().as_dict()}
+        )
+
+
+def _sql_value(value: Any) -> str:
+    """A setting as the scripts take it: booleans as true/false, numbers as digits."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _lookup(name: str, context: dict[str, Any]) -> Any:
@@ -185,6 +222,13 @@ def _lookup(name: str, context: dict[str, Any]) -> Any:
 
 def load_config(context: dict[str, Any]) -> PipelineConfig:
     """Build the config from a context mapping (``node.try_get_context`` per key) and env."""
+    removed = [
+        f"{name} ({ENV_PREFIX}{name.upper()}): {why}"
+        for name, why in REMOVED_SETTINGS.items()
+        if _lookup(name, context) is not None
+    ]
+    if removed:
+        raise ConfigError(f"settings no longer supported: {'; '.join(removed)}")
     raw = {
         name: value
         for name in PipelineConfig.model_fields

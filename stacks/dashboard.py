@@ -15,7 +15,6 @@ from constructs import Construct
 from lambdas.snowflake_monitor import metrics as monitor_metrics
 from lambdas.snowflake_monitor.hops import HOPS
 from lambdas.transform.classify import STATUS_METRIC_NAMES as TRANSFORM_STATUS_METRICS
-from stacks.alarm_thresholds import MONITOR_INTERVAL
 from stacks.alarms_delivery import firehose_metric
 from stacks.alarms_quality import monitor_metric, transform_metric
 
@@ -31,6 +30,7 @@ class DashboardSources:
     transform: lambda_.IFunction
     database: str
     snowflake_monitored: bool
+    monitor_interval: cdk.Duration
 
 
 def _graph(
@@ -146,20 +146,26 @@ class OperationsDashboard(Construct):
         if not sources.snowflake_monitored:
             return rows
         database = sources.database
+        interval = sources.monitor_interval
+
+        def monitored(
+            name: str, statistic: str, extra: dict[str, str] | None = None
+        ) -> cloudwatch.Metric:
+            return monitor_metric(name, database, statistic, extra, period=interval)
 
         def per_task(name: str, statistic: str) -> list[cloudwatch.IMetric]:
             return [
-                monitor_metric(name, database, statistic, {monitor_metrics.DIMENSION_TASK: h.task})
-                for h in HOPS
+                monitored(name, statistic, {monitor_metrics.DIMENSION_TASK: h.task}) for h in HOPS
             ]
 
         def per_stream(name: str) -> list[cloudwatch.IMetric]:
             dimension = monitor_metrics.DIMENSION_STREAM
-            return [monitor_metric(name, database, "Maximum", {dimension: h.stream}) for h in HOPS]
+            return [monitored(name, "Maximum", {dimension: h.stream}) for h in HOPS]
 
         rows.append(
             (
-                "Snowflake tasks (published every 5 minutes by the monitor)",
+                f"Snowflake tasks (published every {int(interval.to_minutes())} minutes by the "
+                "monitor)",
                 [
                     _graph(
                         "Task runs failed / succeeded",
@@ -184,9 +190,9 @@ class OperationsDashboard(Construct):
             f'MetricName="{m.REJECTED_BY_RULE}" {m.DIMENSION_DATABASE}="{database}"'
         )
         rejects_by_rule = cloudwatch.MathExpression(
-            expression=f"SEARCH('{search}', 'Sum', {int(MONITOR_INTERVAL.to_seconds())})",
+            expression=f"SEARCH('{search}', 'Sum', {int(interval.to_seconds())})",
             label="Rejected by rule",
-            period=MONITOR_INTERVAL,
+            period=interval,
         )
         rows.append(
             (
@@ -195,20 +201,16 @@ class OperationsDashboard(Construct):
                     _graph(
                         "Records accepted / rejected in Silver",
                         [
-                            monitor_metric(monitor_metrics.RECORDS_ACCEPTED, database, "Sum"),
-                            monitor_metric(monitor_metrics.RECORDS_REJECTED, database, "Sum"),
-                            monitor_metric(monitor_metrics.DUPLICATES_IGNORED, database, "Sum"),
+                            monitored(monitor_metrics.RECORDS_ACCEPTED, "Sum"),
+                            monitored(monitor_metrics.RECORDS_REJECTED, "Sum"),
+                            monitored(monitor_metrics.DUPLICATES_IGNORED, "Sum"),
                         ],
                     ),
                     _graph("Rejected records by rule", [rejects_by_rule]),
                     _graph(
                         "Rejected share / Kinesis to Silver p95 (s)",
-                        [monitor_metric(monitor_metrics.REJECTED_SHARE, database, "Maximum")],
-                        [
-                            monitor_metric(
-                                monitor_metrics.KINESIS_TO_SILVER_P95, database, "Maximum"
-                            )
-                        ],
+                        [monitored(monitor_metrics.REJECTED_SHARE, "Maximum")],
+                        [monitored(monitor_metrics.KINESIS_TO_SILVER_P95, "Maximum")],
                     ),
                 ],
             )

@@ -20,10 +20,19 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import PipelineConfig
-from stacks.error_bucket import ErrorOutputBucket
+from stacks.error_bucket import ERROR_PREFIXES, ErrorOutputBucket
 from stacks.functions import cfn_element, retained_log_group
+from stacks.lifecycle import KEEP_ON_DELETE
 from stacks.nag import acknowledge
 
+# Where Firehose writes: the Bronze table snowflake/V3__bronze_json_raw_data.sql creates (the
+# contract in docs/contracts.md), read by the Bronze stream, the procedures, the monitor and the
+# dashboards under these names. Not settings: another value would send every record to
+# snowflake-failed/ (a test checks V3 declares exactly these).
+BRONZE_SCHEMA = "BRONZE"
+BRONZE_TABLE = "JSON_RAW_DATA"
+CONTENT_COLUMN = "RECORD_CONTENT"
+METADATA_COLUMN = "RECORD_METADATA"
 # How many times Firehose re-invokes the transform when an invocation itself fails (timeout,
 # throttling) before the batch goes to processing-failed/.
 PROCESSOR_RETRIES = 3
@@ -39,7 +48,7 @@ def _via(service: str, stack: cdk.Stack) -> str:
 @dataclass(frozen=True)
 class DeliverySource:
     stream: kinesis.Stream
-    transform: lambda_.IFunction
+    transform: lambda_.Function
 
 
 class SnowflakeDelivery(Construct):
@@ -53,8 +62,13 @@ class SnowflakeDelivery(Construct):
             self, "ErrorOutput", expiration_days=config.error_bucket_expiration_days
         )
         self.log_group = retained_log_group(self, "Logs", config.log_retention_days)
-        snowflake_log = self.log_group.add_stream("SnowflakeDelivery")
-        backup_log = self.log_group.add_stream("ErrorOutputDelivery")
+        # Deleting a log stream deletes its events: the streams stay with their group.
+        snowflake_log, backup_log = (
+            logs.LogStream(
+                self.log_group, name, log_group=self.log_group, removal_policy=KEEP_ON_DELETE
+            )
+            for name in ("SnowflakeDelivery", "ErrorOutputDelivery")
+        )
         self.role = self._role(config, source, [snowflake_log, backup_log])
 
         self.delivery_stream = firehose.CfnDeliveryStream(
@@ -91,10 +105,12 @@ class SnowflakeDelivery(Construct):
             description="Firehose: read the POS stream, invoke the transform, write to Snowflake",
         )
         source.stream.grant_read(role)
+        # The function and its versions and aliases (ARN:*): Firehose's own policy example
+        # grants function:NAME:VERSION, so a qualified LambdaArn keeps working.
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
-                resources=[source.transform.function_arn],
+                resources=[source.transform.function_arn, f"{source.transform.function_arn}:*"],
             )
         )
         role.add_to_policy(
@@ -114,15 +130,14 @@ class SnowflakeDelivery(Construct):
         bucket = self.error_output.bucket
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "s3:AbortMultipartUpload",
-                    "s3:GetBucketLocation",
-                    "s3:GetObject",
-                    "s3:ListBucket",
-                    "s3:ListBucketMultipartUploads",
-                    "s3:PutObject",
-                ],
-                resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in ERROR_PREFIXES],
             )
         )
         role.add_to_policy(
@@ -147,12 +162,21 @@ class SnowflakeDelivery(Construct):
             )
         )
         bucket_id = stack.get_logical_id(cfn_element(bucket))
+        for prefix in ERROR_PREFIXES:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5",
+                f"Resource::<{bucket_id}.Arn>/{prefix}*",
+                reason="Firehose names error objects by date, hour and delivery attempt under "
+                f"{prefix}; the grant is limited to that prefix of the pipeline's own bucket.",
+            )
+        transform_id = stack.get_logical_id(cfn_element(source.transform))
         acknowledge(
             role,
             "AwsSolutions-IAM5",
-            f"Resource::<{bucket_id}.Arn>/*",
-            reason="Firehose names error objects by date and delivery attempt; the grant is "
-            "limited to objects in the pipeline's own error bucket.",
+            f"Resource::<{transform_id}.Arn>:*",
+            reason="Versions and aliases of the transform function only (function ARN:*), so "
+            "Firehose keeps working if LambdaArn is pointed at a published version or alias.",
         )
         return role
 
@@ -174,12 +198,12 @@ class SnowflakeDelivery(Construct):
         return cfn.SnowflakeDestinationConfigurationProperty(
             account_url=config.snowflake_account_url,
             database=config.database,
-            schema=config.bronze_schema,
-            table=config.bronze_table,
+            schema=BRONZE_SCHEMA,
+            table=BRONZE_TABLE,
             role_arn=self.role.role_arn,
             data_loading_option="VARIANT_CONTENT_AND_METADATA_MAPPING",
-            content_column_name=config.content_column,
-            meta_data_column_name=config.metadata_column,
+            content_column_name=CONTENT_COLUMN,
+            meta_data_column_name=METADATA_COLUMN,
             snowflake_role_configuration=cfn.SnowflakeRoleConfigurationProperty(
                 enabled=True, snowflake_role=config.ingest_role
             ),

@@ -12,8 +12,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.lifecycle import KEEP_ON_DELETE
+
 # How long an overwritten or deleted error object stays recoverable.
 NONCURRENT_VERSION_DAYS = 90
+# Where Firehose writes what it could not deliver: records the transform failed (or whose
+# invocation failed after every retry) under processing-failed/ ("Data transformation failure
+# handling"), records Snowflake refused under snowflake-failed/ (Firehose "Handle data delivery
+# failure"). Firehose's role may write nowhere else in the bucket.
+ERROR_PREFIXES = ("processing-failed/", "snowflake-failed/")
 
 
 class ErrorOutputBucket(Construct):
@@ -26,7 +33,7 @@ class ErrorOutputBucket(Construct):
             "Key",
             description="Encrypts the POS pipeline's Firehose error output",
             enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP_ON_DELETE,
         )
         # Server access logs cannot be delivered to an SSE-KMS bucket, hence S3-managed keys.
         self.access_logs = s3.Bucket(
@@ -37,7 +44,7 @@ class ErrorOutputBucket(Construct):
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(expiration_days))],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP_ON_DELETE,
         )
         self.bucket = s3.Bucket(
             self,
@@ -64,5 +71,5 @@ class ErrorOutputBucket(Construct):
                     noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_VERSION_DAYS),
                 )
             ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP_ON_DELETE,
         )

@@ -7,6 +7,7 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.lifecycle import KEEP_ON_DELETE
 from stacks.nag import acknowledge
 
 
@@ -24,7 +25,7 @@ class IngestStream(Construct):
             "Key",
             description="Encrypts the POS sales Kinesis stream",
             enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP_ON_DELETE,
         )
         self.stream = kinesis.Stream(
             self,
@@ -33,7 +34,7 @@ class IngestStream(Construct):
             encryption=kinesis.StreamEncryption.KMS,
             encryption_key=self.key,
             retention_period=cdk.Duration.hours(retention_hours),
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP_ON_DELETE,
         )
         acknowledge(
             self.stream,

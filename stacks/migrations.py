@@ -18,7 +18,13 @@ from constructs import Construct
 from lambdas.snowflake_migrations.scripts import scripts_fingerprint
 from stacks.bundling import BundleSpec, Platform, bundle_fingerprint
 from stacks.config import PipelineConfig
-from stacks.functions import FunctionSettings, cfn_element, python_function, retained_log_group
+from stacks.functions import (
+    FunctionSettings,
+    cfn_element,
+    grant_log_writes,
+    python_function,
+    retained_log_group,
+)
 from stacks.nag import acknowledge
 from stacks.requirements import REPO_ROOT, SNOWFLAKE_CLIENT_PACKAGES, bundle_requirements
 
@@ -78,12 +84,7 @@ class SnowflakeMigrations(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Runs the custom resource provider framework for Snowflake migrations",
         )
-        framework_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{provider_logs.log_group_arn}:log-stream:*"],
-            )
-        )
+        grant_log_writes(provider_logs, framework_role)
         self.provider = cr.Provider(
             self,
             "Provider",
@@ -92,13 +93,6 @@ class SnowflakeMigrations(Construct):
             framework_on_event_role=framework_role,
         )
         stack = cdk.Stack.of(self)
-        acknowledge(
-            framework_role,
-            "AwsSolutions-IAM5",
-            f"Resource::<{stack.get_logical_id(cfn_element(provider_logs))}.Arn>:log-stream:*",
-            reason="Lambda names each log stream at run time; the grant is limited to the streams "
-            "of the provider's own log group.",
-        )
         acknowledge(
             framework_role,
             "AwsSolutions-IAM5",

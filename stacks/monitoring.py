@@ -61,12 +61,16 @@ class PipelineMonitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.resources = resources
-        # CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
+        # CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key. Nothing
+        # encrypted with this key outlives the topic (SNS keeps no messages), so it goes with the
+        # stack, after KMS's shortest waiting period (and with a failed first create).
         self.topic_key = kms.Key(
             self,
             "AlarmTopicKey",
             description="Encrypts the POS pipeline alarm topic",
             enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            pending_window=cdk.Duration.days(7),
         )
         self.topic_key.grant(
             iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
@@ -78,6 +82,7 @@ class PipelineMonitoring(Construct):
             master_key=self.topic_key,
             enforce_ssl=True,
         )
+        self._allow_alarms_to_publish()
         if config.alarm_email:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
@@ -101,6 +106,7 @@ class PipelineMonitoring(Construct):
 
         self.snowflake_monitor: SnowflakeMonitor | None = None
         self.snowflake_alarms: SnowflakeAlarms | None = None
+        interval = cdk.Duration.minutes(config.monitor_interval_minutes)
         if config.monitor_secret_arn:
             self.snowflake_monitor = SnowflakeMonitor(
                 self, "SnowflakeMonitor", config=config, secret_arn=config.monitor_secret_arn
@@ -110,10 +116,12 @@ class PipelineMonitoring(Construct):
                 self.snowflake_monitor.function,
                 "SnowflakeMonitor",
                 duration_alarm=True,
-                heartbeat=limits.MONITOR_HEARTBEAT_PERIOD,
+                heartbeat=cdk.Duration.minutes(
+                    config.monitor_interval_minutes * limits.MONITOR_HEARTBEAT_SCHEDULES
+                ),
             )
             self.snowflake_alarms = SnowflakeAlarms(
-                self, "Snowflake", database=config.database, target=target
+                self, "Snowflake", database=config.database, interval=interval, target=target
             )
         else:
             cdk.Annotations.of(self).add_warning_v2(
@@ -131,8 +139,39 @@ class PipelineMonitoring(Construct):
                 transform=resources.transform_function,
                 database=config.database,
                 snowflake_monitored=self.snowflake_monitor is not None,
+                monitor_interval=interval,
             ),
             alarms=self.alarms,
+        )
+
+    def _allow_alarms_to_publish(self) -> None:
+        """Let this stack's alarms publish to the topic.
+
+        ``enforce_ssl`` makes CDK emit an ``AWS::SNS::TopicPolicy`` holding only the TLS Deny, and
+        a topic policy replaces SNS's default policy: without this statement CloudWatch gets
+        "not authorized to perform: SNS:Publish" for every alarm action (re:Post,
+        knowledge-center/cloudwatch-receive-sns-for-alarm-trigger). The conditions keep other
+        accounts' and other stacks' alarms out (confused deputy): CloudWatch publishes with
+        ``aws:SourceArn`` = the alarm's ARN, and every alarm here is named ``<stack>-...``.
+        """
+        stack = cdk.Stack.of(self)
+        alarms = stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name=f"{stack.stack_name}-*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisStacksAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": alarms},
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
         )
 
     @property

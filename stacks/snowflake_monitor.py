@@ -1,5 +1,6 @@
 """The scheduled Snowflake health monitor: ``lambdas.snowflake_monitor.handler.lambda_handler``
-run by an EventBridge schedule every ``MONITOR_INTERVAL``.
+run by an EventBridge schedule every ``monitor_interval_minutes`` (a setting: each run may resume
+the warehouse, docs/operations.md states the cost).
 
 It logs in as its own service user (key pair in its own secret) with the read-only monitor role,
 and may only read that secret and publish metrics to its own CloudWatch namespace.
@@ -14,11 +15,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from lambdas.snowflake_monitor.metrics import NAMESPACE
-from stacks.alarm_thresholds import MONITOR_INTERVAL
 from stacks.bundling import BundleSpec
 from stacks.config import PipelineConfig
 from stacks.functions import FunctionSettings, PythonFunction, python_function
-from stacks.nag import acknowledge
 from stacks.requirements import SNOWFLAKE_CLIENT_PACKAGES, bundle_requirements
 
 MONITOR_BUNDLE = BundleSpec(
@@ -54,7 +53,12 @@ class SnowflakeMonitor(Construct):
                     "SNOWFLAKE_WAREHOUSE": config.warehouse,
                     "SNOWFLAKE_DATABASE": config.database,
                     "METRICS_NAMESPACE": NAMESPACE,
+                    # Each run counts the last whole interval, so runs never overlap or leave gaps.
+                    "MONITOR_WINDOW_MINUTES": str(config.monitor_interval_minutes),
                 },
+                other_unscoped_actions=" cloudwatch:PutMetricData has no resource-level "
+                "permissions either; the grant is limited to the monitor's namespace by the "
+                "cloudwatch:namespace condition.",
             ),
         )
         self.function = handler.function
@@ -85,15 +89,7 @@ class SnowflakeMonitor(Construct):
             self,
             "Schedule",
             description="Runs the Snowflake health monitor",
-            schedule=events.Schedule.rate(MONITOR_INTERVAL),
+            schedule=events.Schedule.rate(cdk.Duration.minutes(config.monitor_interval_minutes)),
             # No retry: the next run measures again, and a failed run is a Lambda error alarm.
             targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
-        )
-        acknowledge(
-            handler.role,
-            "AwsSolutions-IAM5",
-            "Resource::*",
-            reason="cloudwatch:PutMetricData has no resource-level permissions; the grant is "
-            "limited to the monitor's namespace by the cloudwatch:namespace condition (and X-Ray "
-            "needs * as for every function).",
         )

@@ -1,4 +1,5 @@
--- Rows waiting in each stream (the OPS.STREAM_BACKLOG view: source rows minus rows consumed).
+-- Rows waiting for each consumer (the OPS.STREAM_BACKLOG view: source rows now minus the rows at
+-- its last consumption, plus the records PROCESS_RAW_POS holds in its queue).
 SELECT
     STREAM_NAME,
     CONSUMER,

@@ -1,8 +1,9 @@
 """Pipeline health page: procedure runs, rejected records by rule, stream backlog, latency.
 
 Reads OPS.PIPELINE_RUN_LOG and SILVER.RETAIL_POS_REJECTED. Rows waiting in each stream come from
-the OPS.STREAM_BACKLOG view (source rows minus rows consumed by successful runs), which the
-read-only dashboard role may query without any grant on BRONZE or the streams.
+the OPS.STREAM_BACKLOG view (source rows now minus the rows at the consumer's last consumption,
+plus PROCESS_RAW_POS's queue), which the read-only dashboard role may query without any grant on
+BRONZE or the streams.
 """
 
 from __future__ import annotations

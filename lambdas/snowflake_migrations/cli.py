@@ -5,7 +5,9 @@
 
 The key passphrase is read from ``SNOWFLAKE_PRIVATE_KEY_FILE_PWD`` (never from the command line,
 where it would land in shell history and the process list). ``plan`` lists what ``apply`` would
-run; ``suspend-tasks`` stops the pipeline's tasks without touching data.
+run; ``suspend-tasks`` stops the pipeline's tasks without touching data; ``bootstrap-sql``
+prints the one-time admin bootstrap (``snowflake/admin/bootstrap.sql``) rendered with your names,
+for a person holding ACCOUNTADMIN to run (it needs no connection).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from lambdas.snowflake_migrations.apply import (
     apply_migrations,
     plan,
 )
+from lambdas.snowflake_migrations.bootstrap import AccountNames, render_bootstrap
 from lambdas.snowflake_migrations.connect import KeyPair, connect
 from lambdas.snowflake_migrations.handler import DEFAULT_SCRIPTS_DIR
 from lambdas.snowflake_migrations.scripts import SqlVariables, discover
@@ -48,7 +51,19 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--scripts-dir", type=Path, default=DEFAULT_SCRIPTS_DIR)
         for variable, default in defaults.as_dict().items():
             command.add_argument(f"--{variable.replace('_', '-')}", default=default)
+    bootstrap = commands.add_parser(
+        "bootstrap-sql", help="print the admin bootstrap for your names (run it as ACCOUNTADMIN)"
+    )
+    bootstrap.add_argument("--scripts-dir", type=Path, default=DEFAULT_SCRIPTS_DIR)
+    for variable, default in defaults.as_dict().items():
+        bootstrap.add_argument(f"--{variable.replace('_', '-')}", default=default)
+    for name, value in AccountNames().as_dict().items():
+        bootstrap.add_argument(f"--{name.replace('_', '-')}", default=value, type=type(value))
     return parser
+
+
+def _account_names(args: argparse.Namespace) -> AccountNames:
+    return AccountNames(**{name: getattr(args, name) for name in AccountNames().as_dict()})
 
 
 def _variables(args: argparse.Namespace) -> SqlVariables:
@@ -72,6 +87,13 @@ def _session(args: argparse.Namespace, variables: SqlVariables) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "bootstrap-sql":
+        try:
+            print(render_bootstrap(args.scripts_dir, _variables(args), _account_names(args)))
+        except (ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
     try:
         variables = _variables(args)
         connection = _session(args, variables)
@@ -83,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{len(result.applied)} applied, {len(result.skipped)} unchanged")
             elif args.command == "plan":
                 scripts = discover(args.scripts_dir, variables)
-                for script in plan(scripts, applied_checksums(connection, variables)):
+                applied = applied_checksums(connection, variables)
+                for script in plan(scripts, applied, variables=variables):
                     print(f"pending  {script.name}")
             else:
                 for name in suspend_tasks(connection, variables):

@@ -3,10 +3,19 @@
 - Create/Update: read the deploy user's key pair from Secrets Manager, apply what is new or changed
   (``apply_migrations``: versioned scripts once, an edited applied one refused, repeatables when
   their checksum changed, always-scripts such as resuming tasks last) and return a short summary.
-  A failure raises; the Provider framework sends its message to CloudFormation as the reason.
-- Update whose scripts fingerprint differs from the scripts this code carries: CloudFormation is
-  rolling back to an older template while this newer code still runs. Migrations are forward-only,
-  so nothing is applied (a forward fix is a new deploy).
+  A failure raises; the Provider framework sends its message to CloudFormation as the reason. An
+  applied V script that renders differently because a setting changed is refused naming the
+  setting (the Update's ``OldResourceProperties`` hold the previous settings).
+- Update rollback: CloudFormation first reverts this function's code, then sends an Update with
+  the previous properties, so it is the *previous* release's code that runs, with matching
+  fingerprints. What tells it apart is the history table: it holds versioned scripts this code
+  does not carry (``AccountAheadError``). Then nothing is applied and the Update succeeds, so the
+  rollback completes; the log and the response say why. Every release carries this rule, so the
+  code that runs in a future rollback (today's) follows it. A release that changed only
+  repeatable scripts rolls back by re-applying the previous ones over the same schema, which is
+  what returning to the previous template means.
+- Update whose scripts fingerprint differs from the scripts this code carries (the properties
+  name other scripts than the function holds): nothing is applied either.
 - Delete: never drops anything. It suspends the tasks, best effort: an unreachable account must not
   block removing the stack, and the log says what to run by hand.
 """
@@ -23,7 +32,7 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.snowflake_migrations.apply import MigrationError, apply_migrations
+from lambdas.snowflake_migrations.apply import AccountAheadError, MigrationError, apply_migrations
 from lambdas.snowflake_migrations.connect import KeyPair, connect
 from lambdas.snowflake_migrations.scripts import SqlVariables, scripts_fingerprint
 from lambdas.snowflake_migrations.tasks import suspend_tasks
@@ -89,7 +98,11 @@ def _open_session(properties: MigrationProperties) -> Any:
         ) from exc
 
 
-def _apply(request_type: str, properties: MigrationProperties) -> dict[str, Any]:
+def _apply(
+    request_type: str,
+    properties: MigrationProperties,
+    previous: MigrationProperties | None = None,
+) -> dict[str, Any]:
     directory = scripts_dir()
     carried = scripts_fingerprint(directory)
     if carried != properties.scripts_fingerprint:
@@ -106,7 +119,24 @@ def _apply(request_type: str, properties: MigrationProperties) -> dict[str, Any]
         )
     connection = _open_session(properties)
     try:
-        result = apply_migrations(connection, directory, properties.variables)
+        result = apply_migrations(
+            connection,
+            directory,
+            properties.variables,
+            previous=previous.variables if previous else None,
+        )
+    except AccountAheadError as ahead:
+        if request_type != "Update":
+            raise
+        logger.warning(
+            "The account was migrated by a newer release (an update rollback runs the previous "
+            "code): nothing applied",
+            extra={"newer_scripts": ahead.newer, "reason": str(ahead)},
+        )
+        return {
+            "PhysicalResourceId": properties.physical_id,
+            "Data": {"Applied": "0", "Skipped": f"account is ahead: {', '.join(ahead.newer)}"},
+        }
     finally:
         connection.close()
     logger.info("Migrations applied", extra={"applied": result.applied, "skipped": result.skipped})
@@ -138,6 +168,14 @@ def _delete(physical_id: str, properties: MigrationProperties) -> dict[str, Any]
     return {"PhysicalResourceId": physical_id, "Data": {"TasksSuspended": str(len(suspended))}}
 
 
+def _previous_properties(event: Mapping[str, Any]) -> MigrationProperties | None:
+    """The last deploy's properties, used only to explain errors: never a reason to fail."""
+    try:
+        return MigrationProperties.from_event(event.get("OldResourceProperties") or {})
+    except (MigrationError, ValueError):
+        return None
+
+
 @logger.inject_lambda_context(log_event=False)
 def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_type = str(event["RequestType"])
@@ -145,8 +183,9 @@ def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.info("Custom resource request", extra={"request_type": request_type})
     if request_type == "Delete":
         return _delete(str(event["PhysicalResourceId"]), properties)
+    previous = _previous_properties(event) if request_type == "Update" else None
     try:
-        return _apply(request_type, properties)
+        return _apply(request_type, properties, previous)
     except Exception:
         logger.exception("Migrations failed")
         raise

@@ -23,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 from snowflake.connector.util_text import split_statements
 
 SCRIPT_NAME = re.compile(
@@ -49,9 +50,17 @@ def validate_identifier(name: str, value: str) -> str:
     return value
 
 
+# Settings that are not names: each value must match its pattern.
+SETTING_PATTERNS = {
+    "search_optimization": re.compile(r"^(true|false)$"),
+    "process_raw_pos_max_records": re.compile(r"^[1-9][0-9]{0,6}$"),
+}
+
+
 @dataclass(frozen=True)
 class SqlVariables:
-    """Per-environment names rendered into the scripts (all validated identifiers)."""
+    """Per-environment values rendered into the scripts: validated identifiers, plus the settings
+    of ``SETTING_PATTERNS`` (docs/snowflake.md, "Cost model")."""
 
     database: str = "POS_DB"
     warehouse: str = "POS_WH"
@@ -63,10 +72,21 @@ class SqlVariables:
     task_warehouse: str = field(default="POS_WH")
     # Read-only role of the Snowflake health monitor (snowflake/R__ops_monitor_role.sql).
     monitor_role: str = "POS_MONITOR"
+    # "true" declares search optimization on the dedupe lookups (Enterprise Edition or higher);
+    # "false" on Standard Edition, where the lookups scan the narrow key columns instead.
+    search_optimization: str = "true"
+    # At most this many queued records per PROCESS_RAW_POS run: a backlog drains in bounded runs.
+    process_raw_pos_max_records: str = "10000"
 
     def __post_init__(self) -> None:
         for name, value in self.as_dict().items():
             if name == "task_warehouse" and value == "":
+                continue
+            if name in SETTING_PATTERNS:
+                if not SETTING_PATTERNS[name].fullmatch(value):
+                    raise InvalidIdentifierError(
+                        f"{name}={value!r} must match {SETTING_PATTERNS[name].pattern}"
+                    )
                 continue
             validate_identifier(name, value)
 
@@ -80,6 +100,8 @@ class SqlVariables:
             "firehose_user": self.firehose_user,
             "task_warehouse": self.task_warehouse,
             "monitor_role": self.monitor_role,
+            "search_optimization": self.search_optimization,
+            "process_raw_pos_max_records": self.process_raw_pos_max_records,
         }
 
     @classmethod
@@ -135,6 +157,21 @@ def split(sql: str) -> list[str]:
     ]
 
 
+def checksum(sql: str) -> str:
+    """What the history table records for a script: SHA-256 of its rendered SQL.
+
+    Unchanged since the first release, so scripts applied by earlier versions keep matching.
+    Because it covers the rendered text, a setting rendered into an applied ``V`` script that
+    changes after the first deploy makes that script differ; the plan then names the setting.
+    """
+    return hashlib.sha256(sql.encode("utf-8")).hexdigest()
+
+
+def settings_rendered(template_text: str) -> frozenset[str]:
+    """The variables (settings) a script template uses."""
+    return frozenset(jinja2.meta.find_undeclared_variables(_JINJA.parse(template_text)))
+
+
 @dataclass(frozen=True)
 class MigrationScript:
     """One change script, rendered for an environment."""
@@ -144,10 +181,20 @@ class MigrationScript:
     version: tuple[int, ...] | None
     description: str
     sql: str
+    # The file as written (a Jinja template), to explain why a rendered checksum changed.
+    template: str = ""
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+        return checksum(self.sql)
+
+    @property
+    def settings(self) -> frozenset[str]:
+        return settings_rendered(self.template)
+
+    def checksum_with(self, variables: SqlVariables) -> str:
+        """The checksum this script had when rendered with other ``variables``."""
+        return checksum(render(self.template, variables))
 
     @property
     def version_label(self) -> str | None:
@@ -184,8 +231,9 @@ def discover(directory: Path, variables: SqlVariables) -> list[MigrationScript]:
             if version in seen_versions:
                 raise ValueError(f"{path.name} repeats version of {seen_versions[version]}")
             seen_versions[version] = path.name
-        sql = render(path.read_text(encoding="utf-8"), variables)
-        scripts.append(MigrationScript(path.name, kind, version, description, sql))
+        template = path.read_text(encoding="utf-8")
+        sql = render(template, variables)
+        scripts.append(MigrationScript(path.name, kind, version, description, sql, template))
     return sorted(scripts, key=_order_key)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -19,7 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.snowflake_migrations.connect import KeyPair, connect
 from lambdas.snowflake_migrations.scripts import SqlVariables
-from lambdas.snowflake_monitor.health import HealthReport, compute_health
+from lambdas.snowflake_monitor.health import (
+    DEFAULT_WINDOW,
+    HealthReport,
+    HealthWindow,
+    compute_health,
+)
 from lambdas.snowflake_monitor.metrics import NAMESPACE, metric_data, publish
 
 APPLICATION = "retail-pos-pipeline-monitor"
@@ -36,6 +41,8 @@ class MonitorSettings:
     warehouse: str
     database: str
     namespace: str
+    # The schedule's interval: each run counts the last whole window of this length.
+    window: timedelta = DEFAULT_WINDOW
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> MonitorSettings:
@@ -50,9 +57,11 @@ class MonitorSettings:
         missing = sorted(variable for variable in names.values() if not env.get(variable))
         if missing:
             raise ValueError(f"environment variables missing: {missing}")
+        window_minutes = env.get("MONITOR_WINDOW_MINUTES")
         return cls(
             **{field: env[variable] for field, variable in names.items()},
             namespace=env.get("METRICS_NAMESPACE") or NAMESPACE,
+            window=timedelta(minutes=int(window_minutes)) if window_minutes else DEFAULT_WINDOW,
         )
 
 
@@ -75,6 +84,7 @@ def run_monitor(
     report = compute_health(
         connection,
         SqlVariables(database=settings.database),
+        HealthWindow.ending_before(now, settings.window),
         now=now,
     )
     publish(cloudwatch, metric_data(report), settings.namespace)

@@ -5,20 +5,27 @@ Shape (docs/contracts.md), compact JSON, keys in this order::
     {"payload": <original bytes, untouched>, "meta": {...}}             valid / invalid
     {"raw": "<text or base64>", "raw_encoding": "text"|"base64", "meta": {...}}   all others
 
-``meta`` = schema, status, errors [{loc, type}], transform, received_at, record_id and, for a
-Kinesis stream source, kinesis {shard, seq, subseq, pk, arrival_ms}.
+``meta`` = schema, status, errors [{loc, type}], transform, received_at, content_sha256,
+record_id and, for a Kinesis stream source, kinesis {shard, seq, subseq, pk, arrival_ms}.
+
+``content_sha256`` is the SHA-256 (lowercase hex) of the record's bytes exactly as they arrived
+(the base64-decoded Firehose ``data``): the content identity Silver deduplicates on. Every
+redelivered copy of a record hashes the same; it is computed here, once, from the original bytes,
+because Snowflake's TO_JSON of the stored payload does not promise a key order.
 
 The payload is spliced in as bytes, never re-serialized: what the POS sent is what Bronze keeps.
 ``classify`` guarantees a spliced payload is a strict JSON object, so the envelope parses too.
 
 ``EnvelopeWriter`` serializes the meta fields shared by a whole invocation (schema, transform,
-received_at, and status/errors for valid records) once; per record only ``record_id`` and
-``kinesis`` are serialized. The bytes are the same as one ``orjson.dumps`` of the whole meta.
+received_at, and status/errors for valid records) once; per record only ``content_sha256``,
+``record_id`` and ``kinesis`` are serialized. The bytes are the same as one ``orjson.dumps`` of
+the whole meta.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,7 +34,8 @@ import orjson
 from lambdas.transform.classify import SPLICED, VALID, Verdict
 from lambdas.transform.model import SCHEMA_NAME
 
-TRANSFORM_VERSION = "1.0.0"
+# 1.1.0: meta.content_sha256 (the content identity Silver deduplicates on).
+TRANSFORM_VERSION = "1.1.0"
 
 
 def kinesis_coordinates(metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -66,9 +74,13 @@ def _meta_head(status: str, errors: list[dict[str, str]], received_at: str) -> b
     return b',"meta":' + orjson.dumps(head)[:-1] + b","
 
 
-def _meta_tail(record_id: str, kinesis: dict[str, Any] | None) -> bytes:
-    """``"record_id":..,"kinesis":{..}}}``: the rest of meta, closing meta and the envelope."""
-    tail: dict[str, Any] = {"record_id": record_id}
+def _meta_tail(raw: bytes, record_id: str, kinesis: dict[str, Any] | None) -> bytes:
+    """``"content_sha256":..,"record_id":..,"kinesis":{..}}}``: the rest of meta, closing meta
+    and the envelope."""
+    tail: dict[str, Any] = {
+        "content_sha256": hashlib.sha256(raw).hexdigest(),
+        "record_id": record_id,
+    }
     if kinesis is not None:
         tail["kinesis"] = kinesis
     return orjson.dumps(tail)[1:] + b"}"
@@ -85,7 +97,7 @@ class EnvelopeWriter:
 
     def valid(self, raw: bytes, record_id: str, kinesis: dict[str, Any] | None) -> bytes:
         """The envelope of a record ``classify`` called valid (its bytes spliced)."""
-        return b'{"payload":' + raw + self._valid_head + _meta_tail(record_id, kinesis)
+        return b'{"payload":' + raw + self._valid_head + _meta_tail(raw, record_id, kinesis)
 
     def build(
         self, raw: bytes, verdict: Verdict, record_id: str, kinesis: dict[str, Any] | None
@@ -94,7 +106,7 @@ class EnvelopeWriter:
         head = _meta_head(verdict.status, verdict.errors, self._received_at)
         spliced = verdict.status in SPLICED
         body = b'{"payload":' + raw if spliced else b'{"raw":' + _raw_field(raw)
-        return body + head + _meta_tail(record_id, kinesis)
+        return body + head + _meta_tail(raw, record_id, kinesis)
 
 
 def _raw_field(raw: bytes) -> bytes:

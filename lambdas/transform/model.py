@@ -10,10 +10,12 @@ and skipping model instances makes validation ~35% cheaper per record (bench/ben
 
 Money is ``Decimal``: pydantic reads a JSON number into it through a double (measured: with 17+
 significant digits the verdict is the double's), a numeric text exactly. The bound is magnitude
-only (fits Silver's NUMBER(12,2)): the allowed scale depends on the currency (JPY 0, KWD 3),
-which is a Snowflake DQ rule. A money value sent as a numeric string ("12.99") is
-accepted because it is exact and Snowflake casts it the same way; any other text is an error
-(``decimal_parsing``).
+only (fits Silver's NUMBER(12,2)). The allowed scale depends on the currency (JPY 0, USD 2, KWD 3)
+and is checked in Snowflake: ``AMOUNT_SCALE_NOT_ALLOWED`` rejects a price, total or refund with
+more decimals than the currency's minor unit in ``SILVER.DIM_CURRENCY`` or than Silver's two
+(docs/snowflake.md, "Money scale"); the transform does not know the store's currency. A money
+value sent as a numeric string ("12.99") is accepted because it is exact and Snowflake casts it
+the same way; any other text is an error (``decimal_parsing``).
 """
 
 from __future__ import annotations

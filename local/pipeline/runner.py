@@ -66,7 +66,11 @@ class Warehouse(Protocol):
     """What the run needs from ``local.warehouse.LocalWarehouse``."""
 
     def apply_migrations(self, scripts_dir: Path) -> Any: ...
-    def connect(self) -> Any: ...
+    # Each reader connects as its principal: the health report as the monitor, the
+    # reconciliation (an operator's check across every layer) as the local admin.
+    def connect_as(self, principal: Any) -> Any: ...
+    @property
+    def principals(self) -> Any: ...
     def load_bronze(self, rows: Sequence[tuple[str, str]]) -> int: ...
     def run_until_idle(self) -> Any: ...
     def run_tasks_forever(self, stop_event: threading.Event, interval_s: float) -> Any: ...
@@ -281,7 +285,8 @@ class LocalPipeline:
         timings: dict[str, float],
     ) -> tuple[Reconciliation, HealthReport]:
         step = time.monotonic()
-        connection = warehouse.connect()
+        # The health figures as the monitor sees them: its user and read-only role.
+        connection = warehouse.connect_as(warehouse.principals.monitor)
         try:
             health = run_health(connection, self.variables)
         finally:
@@ -300,7 +305,7 @@ class LocalPipeline:
         ledger: ProduceLedger,
         timings: dict[str, float],
     ) -> None:
-        connection = warehouse.connect()
+        connection = warehouse.connect_as(warehouse.principals.admin)
         resend = undelivered_lines(
             ledger.put_entries(), ledger.recorded, self._delivered_positions(connection)
         )
@@ -520,7 +525,7 @@ class LocalPipeline:
         elapsed_s: float,
         health: HealthReport,
     ) -> Reconciliation:
-        connection = warehouse.connect()
+        connection = warehouse.connect_as(warehouse.principals.admin)
         entries = ledger.put_entries()
         in_bronze = {
             (row["STREAM_NAME"], row["SHARD_ID"], str(row["SEQUENCE_NUMBER"]))

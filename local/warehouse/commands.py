@@ -1,8 +1,10 @@
 """Statements the runner executes itself instead of fakesnow: the Snowflake objects fakesnow
-lacks (streams, tasks, procedures, CALL) and the access-control/compute no-ops.
+lacks (streams, tasks, procedures, CALL), the access-control statements (``access/``) and the
+session no-ops.
 
-Each handler receives the caller's connection, the statement and its bound parameters, and
-returns a one-row result shaped like Snowflake's answer.
+Each handler receives the caller's connection, the statement and its bound parameters, checks
+what the caller's role needs (``connection.access``), and returns a result shaped like
+Snowflake's answer.
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from snowflake.connector.errors import ProgrammingError
 
-from local.warehouse import procedures, streams, tasks
+from local.warehouse import procedures, streams, table_options, tasks
+from local.warehouse.access import ddl, grants
+from local.warehouse.access.gate import hook_object_created, hook_object_dropped
+from local.warehouse.access.model import ACCOUNT, OWNERSHIP, Kind, Securable
 from local.warehouse.noops import noop_rule, without_leading_comments
+from local.warehouse.objects import ObjectName
 from local.warehouse.registry import DefinitionKind, StoredDefinition, StreamDefinition
 
 if TYPE_CHECKING:
     from local.warehouse.connection import ResultColumn, RunnerConnection
 
-Handler = Callable[["RunnerConnection", str, Any], "list[ResultColumn]"]
+Handler = Callable[["RunnerConnection", str, Any], "list[ResultColumn] | grants.Rows"]
 _WORDS = re.compile(r"[A-Za-z_$]+")
 
 
@@ -53,7 +59,13 @@ def create_stream(connection: RunnerConnection, sql: str, params: Any) -> list[R
     runtime = connection.runtime
     name = runtime.object_name(spec.name_text, connection)
     source = runtime.object_name(spec.source_text, connection)
-    if runtime.registry.stream(name) is not None:
+    exists = runtime.registry.stream(name) is not None
+    access = connection.access
+    access.require_create(
+        _securable(Kind.STREAM, name), exists and spec.or_replace, "CREATE STREAM"
+    )
+    access.require_privileges(_securable(Kind.TABLE, source), ("SELECT",))
+    if exists:
         if spec.if_not_exists:
             return _status(f"{name.name} already exists, statement succeeded.")
         if not spec.or_replace:
@@ -63,6 +75,10 @@ def create_stream(connection: RunnerConnection, sql: str, params: Any) -> list[R
     except duckdb.Error as error:
         raise _does_not_exist("Table", source) from error
     stream = StreamDefinition(name, source, spec.append_only)
+    copy_grants = _COPY_GRANTS.search(sql) is not None
+    # Ownership first: the catalog and the registry are two files (two DuckDB transactions), and
+    # a crash between them must leave a state the same statement, run again, repairs.
+    hook_object_created(connection, Kind.STREAM, str(name), exists, copy_grants, source=str(source))
     runtime.registry.save_stream(connection.duck, stream, -1 if spec.show_initial_rows else mark)
     return _status(f"Stream {name.name} successfully created.")
 
@@ -74,7 +90,9 @@ def drop_stream(connection: RunnerConnection, sql: str, params: Any) -> list[Res
         if if_exists:
             return _status(f"Drop statement executed successfully ({name.name} already dropped).")
         raise _does_not_exist("Stream", name)
+    connection.access.require_privileges(_securable(Kind.STREAM, name), (OWNERSHIP,))
     connection.runtime.registry.drop_stream(connection.duck, name)
+    hook_object_dropped(connection, Kind.STREAM, str(name))
     return _status(f"{name.name} successfully dropped.")
 
 
@@ -83,7 +101,15 @@ def create_task(connection: RunnerConnection, sql: str, params: Any) -> list[Res
     definition = tasks.parse_create_task(sql)
     runtime = connection.runtime
     name = runtime.object_name(definition.name_text, connection)
-    if runtime.registry.definition(DefinitionKind.TASK, name) is not None:
+    exists = runtime.registry.definition(DefinitionKind.TASK, name) is not None
+    access = connection.access
+    task = _securable(Kind.TASK, name)
+    access.require_create(task, exists and definition.or_replace, "CREATE TASK")
+    if definition.warehouse is None:
+        access.require_privileges(ACCOUNT, ("EXECUTE MANAGED TASK",))
+    else:
+        access.checker.require_usage_of_warehouse(access.roles(), definition.warehouse)
+    if exists:
         if definition.if_not_exists:
             return _status(f"{name.name} already exists, statement succeeded.")
         if not definition.or_replace:
@@ -94,6 +120,9 @@ def create_task(connection: RunnerConnection, sql: str, params: Any) -> list[Res
     stored = StoredDefinition(
         DefinitionKind.TASK, name, name.database, name.schema, sql, tasks.SUSPENDED
     )
+    hook_object_created(  # ownership first (see create_stream)
+        connection, Kind.TASK, str(name), exists, _COPY_GRANTS.search(sql) is not None
+    )
     runtime.registry.save_definition(connection.duck, stored)
     return _status(f"Task {name.name} successfully created.")
 
@@ -102,10 +131,22 @@ def alter_task(connection: RunnerConnection, sql: str, params: Any) -> list[Resu
     name_text, if_exists, action = tasks.parse_alter_task(sql)
     runtime = connection.runtime
     name = runtime.object_name(name_text, connection)
-    if runtime.registry.definition(DefinitionKind.TASK, name) is None:
+    stored = runtime.registry.definition(DefinitionKind.TASK, name)
+    if stored is None:
         if if_exists:
             return _status("Statement executed successfully.")
         raise _does_not_exist("Task", name)
+    access = connection.access
+    task = _securable(Kind.TASK, name)
+    if action in ("RESUME", "SUSPEND"):
+        # The owner or a role with OPERATE; RESUME verifies the owner role may run the task.
+        access.require_privileges(task, ("OPERATE",))
+        if action == "RESUME":
+            access.require_task_owner_may_run(
+                task, tasks.parse_create_task(stored.definition).warehouse
+            )
+    else:
+        access.require_privileges(task, (OWNERSHIP,))
     if action in ("RESUME", "SUSPEND"):
         state = tasks.STARTED if action == "RESUME" else tasks.SUSPENDED
         runtime.registry.set_state(connection.duck, DefinitionKind.TASK, name, state)
@@ -115,6 +156,13 @@ def alter_task(connection: RunnerConnection, sql: str, params: Any) -> list[Resu
 def execute_task(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColumn]:
     name_text, _ = tasks.parse_task_name(sql, "EXECUTE", "TASK")
     name = connection.runtime.object_name(name_text, connection)
+    stored = connection.runtime.registry.definition(DefinitionKind.TASK, name)
+    if stored is not None:
+        task = _securable(Kind.TASK, name)
+        connection.access.require_privileges(task, ("OPERATE",))
+        connection.access.require_task_owner_may_run(
+            task, tasks.parse_create_task(stored.definition).warehouse
+        )
     try:
         run = connection.runtime.scheduler.execute(name)
     except LookupError as error:
@@ -132,12 +180,19 @@ def create_procedure(connection: RunnerConnection, sql: str, params: Any) -> lis
     definition = procedures.parse_create_procedure(sql)
     runtime = connection.runtime
     name = runtime.object_name(definition.name_text, connection)
-    if runtime.registry.definition(DefinitionKind.PROCEDURE, name) is not None:
+    exists = runtime.registry.definition(DefinitionKind.PROCEDURE, name) is not None
+    connection.access.require_create(
+        _securable(Kind.PROCEDURE, name), exists and definition.or_replace, "CREATE PROCEDURE"
+    )
+    if exists:
         if definition.if_not_exists:
             return _status(f"{name.name} already exists, statement succeeded.")
         if not definition.or_replace:
             raise _already_exists(name)
     stored = StoredDefinition(DefinitionKind.PROCEDURE, name, name.database, name.schema, sql, None)
+    hook_object_created(  # ownership first (see create_stream)
+        connection, Kind.PROCEDURE, str(name), exists, _COPY_GRANTS.search(sql) is not None
+    )
     runtime.registry.save_definition(connection.duck, stored)
     return _status(f"Function {name.name} successfully created.")
 
@@ -154,6 +209,10 @@ def call(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColu
     stored = runtime.registry.definition(DefinitionKind.PROCEDURE, name)
     if stored is None:
         raise _does_not_exist("Procedure", name)
+    procedure = _securable(Kind.PROCEDURE, name)
+    connection.access.require_privileges(procedure, ("USAGE",))
+    connection.access.require_warehouse()
+    body_session = connection.access.body_session(procedure, _owner_rights(stored.definition))
     if connection.in_transaction():
         raise ProgrammingError(
             msg="the local runner does not emulate CALL inside an open transaction; "
@@ -170,7 +229,9 @@ def call(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColu
     # Owner's rights: the body runs in the procedure's own database and schema, on a connection
     # of its own (binds are qmark), one CALL of a procedure at a time.
     with runtime.exclusive(f"procedure {name}"):
-        body_connection = runtime.connect(name.database, name.schema, paramstyle="qmark")
+        body_connection = runtime.connect(
+            name.database, name.schema, session=body_session, paramstyle="qmark"
+        )
         try:
             value = procedures.call(
                 name,
@@ -193,8 +254,26 @@ def _drop_definition(
         if if_exists:
             return _status(f"Drop statement executed successfully ({name.name} already dropped).")
         raise _does_not_exist(kind.value.title(), name)
+    access_kind = Kind.TASK if kind is DefinitionKind.TASK else Kind.PROCEDURE
+    connection.access.require_privileges(_securable(access_kind, name), (OWNERSHIP,))
     connection.runtime.registry.drop_definition(connection.duck, kind, name)
+    hook_object_dropped(connection, access_kind, str(name))
     return _status(f"{name.name} successfully dropped.")
+
+
+def _securable(kind: Kind, name: ObjectName) -> Securable:
+    return Securable(kind, str(name))
+
+
+_COPY_GRANTS = re.compile(r"\bCOPY\s+GRANTS\b", re.IGNORECASE)
+_EXECUTE_AS_CALLER = re.compile(r"\bEXECUTE\s+AS\s+(RESTRICTED\s+)?CALLER\b", re.IGNORECASE)
+
+
+def _owner_rights(definition: str) -> bool:
+    """EXECUTE AS OWNER is the default ("The default is owner's rights"); the clause sits in the
+    header, before the body."""
+    header = definition.split("$$", 1)[0]
+    return _EXECUTE_AS_CALLER.search(header) is None
 
 
 # Dispatch ---------------------------------------------------------------------------------------
@@ -209,6 +288,21 @@ _HANDLERS: dict[tuple[str, ...], Handler] = {
     ("CREATE", "PROCEDURE"): create_procedure,
     ("DROP", "PROCEDURE"): drop_procedure,
     ("CALL",): call,
+    # Access control (access/ddl.py, access/grants.py).
+    ("CREATE", "ROLE"): ddl.create_role,
+    ("CREATE", "USER"): ddl.create_user,
+    ("CREATE", "WAREHOUSE"): ddl.create_warehouse,
+    ("CREATE", "RESOURCE", "MONITOR"): ddl.create_resource_monitor,
+    ("ALTER", "USER"): ddl.alter_user,
+    ("ALTER", "WAREHOUSE"): ddl.alter_warehouse,
+    ("ALTER", "ACCOUNT"): ddl.alter_account_parameters,
+    ("GRANT",): grants.grant_or_revoke,
+    ("REVOKE",): grants.grant_or_revoke,
+    ("USE", "ROLE"): ddl.use_role,
+    ("USE", "SECONDARY"): ddl.use_role,
+    ("USE", "WAREHOUSE"): ddl.use_warehouse,
+    ("SHOW", "GRANTS"): grants.show_grants,
+    ("SHOW", "FUTURE", "GRANTS"): grants.show_grants,
 }
 
 
@@ -217,9 +311,14 @@ def handler_for(sql: str) -> Handler | None:
     words = [word.upper() for word in _WORDS.findall(text[:80])[:5]]
     if words[:1] == ["CREATE"]:
         words = [w for w in words if w not in ("OR", "REPLACE", "SECURE")]
+    special = ddl.special_handler(text)
+    if special is not None:
+        return special  # type: ignore[no-any-return]
     for key, handler in _HANDLERS.items():
         if tuple(words[: len(key)]) == key:
             return handler
+    if table_options.handles(text):
+        return table_options.alter_table
     if noop_rule(text) is not None:
         return noop
     return None

@@ -27,7 +27,15 @@ from snowflake.connector.cursor import DictCursor, SnowflakeCursor
 from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import exp
 
-from local.warehouse import commands, merge, prepared, streams, task_history
+from local.warehouse import commands, merge, numeric, prepared, streams, task_history
+from local.warehouse.access.gate import SessionAccess
+from local.warehouse.access.grants import Rows
+from local.warehouse.access.requirements import (
+    NO_ACCESS,
+    StatementAccess,
+    access_creates_container,
+)
+from local.warehouse.access.session import Session
 from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
 from local.warehouse.registry import StreamDefinition
@@ -45,6 +53,7 @@ class RunnerConnection(FakeSnowflakeConnection):
         runtime: WarehouseRuntime,
         duck: duckdb.DuckDBPyConnection,
         *,
+        session: Session,
         database: str | None,
         schema: str | None,
         paramstyle: str | None,
@@ -63,6 +72,8 @@ class RunnerConnection(FakeSnowflakeConnection):
         )
         self.runtime = runtime
         self.duck = duck
+        # Who this connection acts as; every statement is checked against its current role.
+        self.access = SessionAccess(runtime.access, session)
         # BEGIN TRANSACTION seen and not yet ended by COMMIT/ROLLBACK.
         self.explicit_transaction = False
         # Opened by the runner around one autocommit statement that consumes a stream.
@@ -125,6 +136,8 @@ class RunnerCursor(FakeSnowflakeCursor):
         self._recording: list[_Recorded | None] | None = None
         # The last result came from a prepared statement (described without sqlglot).
         self._prepared_result = False
+        # What the statement being run creates or drops, applied once it succeeded.
+        self._access_effect: StatementAccess = NO_ACCESS
 
     def execute(
         self,
@@ -142,7 +155,10 @@ class RunnerCursor(FakeSnowflakeCursor):
                 raise
             except ValueError as error:
                 raise ProgrammingError(msg=str(error), errno=1003, sqlstate="42601") from error
-            self.emit(result)
+            if isinstance(result, Rows):
+                self.emit_rows(result)
+            else:
+                self.emit(result)
             return self
 
         connection = self._runner
@@ -154,6 +170,8 @@ class RunnerCursor(FakeSnowflakeCursor):
         try:
             try:
                 if cached is not None:
+                    # The cached statement's objects, checked for this session's role.
+                    connection.access.check(cached.access)
                     self._run_prepared(cached, kwargs.get("binding_params") or params)
                 else:
                     self._recording = None if key is None else []
@@ -212,7 +230,7 @@ class RunnerCursor(FakeSnowflakeCursor):
         recorded = self._recording
         if not recorded or len(recorded) != 1 or recorded[0] is None:
             return
-        transformed, reads, consumes = recorded[0]
+        transformed, reads, consumes, access = recorded[0]
         operations: tuple[str, ...] = ()
         if isinstance(transformed, exp.Merge):
             operations = merge.operation_names(transformed)
@@ -226,6 +244,7 @@ class RunnerCursor(FakeSnowflakeCursor):
                 consumes=consumes,
                 has_binds=transformed.find(exp.Placeholder) is not None,
                 merge_operations=operations,
+                access=access,
             ),
         )
 
@@ -316,13 +335,23 @@ class RunnerCursor(FakeSnowflakeCursor):
 
     def _transform(self, expression: exp.Expr, params: MutableParams | None) -> exp.Expr:
         connection = self._runner
+        # Access control: what the statement needs, checked for this session before it runs;
+        # what it creates or drops is recorded once it has run (_execute).
+        access = connection.access.analyse(expression, connection)
+        connection.access.check(access)
+        self._access_effect = access
+        if access_creates_container(access):
+            # fakesnow attaches a database (or schema) a connection names before anyone created
+            # it; the catalog decides whether it exists, so creating one is idempotent on disk.
+            expression.set("exists", True)
         params_before = len(params) if isinstance(params, list) else None
         # INFORMATION_SCHEMA.TASK_HISTORY(...) becomes a subquery over the recorded runs, answered
         # now (the visible tasks and the 7-day window): such a statement is not cached.
         expression, answered_history = task_history.answer_from_runs(
             expression, connection, self._evaluate
         )
-        transformed = super()._transform(expression, params)
+        numeric.mark_sum_arguments(expression)
+        transformed = numeric.scale_per_row(super()._transform(expression, params))
         # SYSTEM$STREAM_HAS_DATA is answered now, into the text: such a statement is not cached.
         answered_now = any(
             str(node.this).upper() == streams.STREAM_HAS_DATA
@@ -341,6 +370,7 @@ class RunnerCursor(FakeSnowflakeCursor):
             transformed = merge.merge_returning_action(
                 merge.merge_update_set_unqualified(transformed)
             )
+        transformed = numeric.exact_sums(transformed, self._binds)
         if self._recording is not None:
             params_after = len(params) if isinstance(params, list) else None
             keep = (
@@ -349,7 +379,7 @@ class RunnerCursor(FakeSnowflakeCursor):
                 and not answered_history
                 and prepared.cacheable(transformed)
             )
-            self._recording.append((transformed, tuple(reads), consumes) if keep else None)
+            self._recording.append((transformed, tuple(reads), consumes, access) if keep else None)
         return transformed
 
     def _evaluate(self, select: str) -> Any:
@@ -357,6 +387,23 @@ class RunnerCursor(FakeSnowflakeCursor):
         cursor = RunnerCursor(self._runner, self._runner.duck, use_dict_result=False)
         row = cursor.execute(select).fetchone()
         return None if row is None else row[0]
+
+    def _binds(self, statement: exp.Expr) -> bool:
+        """Whether DuckDB binds ``statement`` (its types check): EXPLAIN (which plans without
+        running; PREPARE refuses MERGE) with NULL for every parameter, on a cursor of its own so
+        that a refusal cannot abort this connection's transaction."""
+        probe = self._runner.runtime.duck()
+        try:
+            database, schema = self._runner.database, self._runner.schema
+            if database:
+                probe.execute(f"SET schema='{database}.{schema or 'main'}'")
+            parameters = [None] * len(list(statement.find_all(exp.Placeholder)))
+            probe.execute(f"EXPLAIN {statement.sql(dialect='duckdb')}", parameters or None)
+            return True
+        except duckdb.Error:
+            return False
+        finally:
+            probe.close()
 
     def _execute(self, transformed: exp.Expr, params: MutableParams | None = None) -> None:
         self._prepared_result = False
@@ -366,6 +413,9 @@ class RunnerCursor(FakeSnowflakeCursor):
             )
             return
         super()._execute(transformed, params)
+        effect, self._access_effect = self._access_effect, NO_ACCESS
+        connection_access = self._runner.access
+        connection_access.apply(effect.effect)
         if created := transformed.args.get("create_db_name"):
             # fakesnow has just (re)defined its macros in the new database.
             self._runner.runtime.install_flatten(self._duck_conn, str(created))
@@ -408,6 +458,37 @@ class RunnerCursor(FakeSnowflakeCursor):
             statements.put(key, statement)
         self._run_prepared(statement, values)
 
+    def emit_rows(self, result: Rows) -> None:
+        """Make ``result`` (several rows, typed columns) this cursor's result."""
+        names = ", ".join(f'"{name}"' for name, _ in result.columns)
+        casts = ", ".join(
+            f'CAST("{name}" AS {sql_type}) AS "{name}"' for name, sql_type in result.columns
+        )
+        if result.rows:
+            row = "(" + ", ".join("?" for _ in result.columns) + ")"
+            source = f"(VALUES {', '.join(row for _ in result.rows)}) AS ROWS_({names})"
+            values = [value for each in result.rows for value in each]
+        else:
+            nulls = ", ".join(f'NULL AS "{name}"' for name, _ in result.columns)
+            source = f"(SELECT {nulls} WHERE FALSE) AS ROWS_"
+            values = []
+        text = f"SELECT {casts} FROM {source}"
+        key: prepared.CacheKey = (text, None, None, False, False, -1)
+        statements = self._runner.runtime.statements
+        statement = statements.get(key)
+        if statement is None:
+            transformed = FakeSnowflakeCursor._transform(self, parse_one(text), list(values))
+            statement = prepared.PreparedStatement(
+                sql=transformed.sql(dialect="duckdb"),
+                command=prepared.key_command(transformed),
+                expression=transformed,
+                streams=(),
+                consumes=False,
+                has_binds=transformed.find(exp.Placeholder) is not None,
+            )
+            statements.put(key, statement)
+        self._run_prepared(statement, values)
+
 
 # What fakesnow answers for DML: one row of Snowflake's counts.
 _DML_RESULTS = {
@@ -415,8 +496,9 @@ _DML_RESULTS = {
     "UPDATE": SQL_UPDATED_ROWS,
     "DELETE": SQL_DELETED_ROWS,
 }
-# Recorded by _transform: the transformed statement, the streams it reads, whether it consumes.
-_Recorded = tuple[exp.Expr, tuple[StreamDefinition, ...], bool]
+# Recorded by _transform: the transformed statement, the streams it reads, whether it consumes,
+# and what it needs from access control.
+_Recorded = tuple[exp.Expr, tuple[StreamDefinition, ...], bool, StatementAccess]
 
 
 _DUPLICATE_KEY_MESSAGES = ("Duplicate struct entry name", "Duplicate named argument")

@@ -1,34 +1,18 @@
-"""Statements that are accepted and ignored locally: access control and compute sizing.
+"""Statements that are accepted and ignored locally: session parameters.
 
-One process owns the local database, so roles, grants, users and warehouses have nothing to
-act on; the SQL files still carry them for Snowflake. Each rule is named so a test can show
-which statements it covers and which it leaves alone.
+Roles, users, grants and warehouses are no longer no-ops: the access model in ``access/`` runs
+them. What stays here changes nothing the local warehouse emulates (ALTER SESSION parameters
+such as TIMEZONE); each rule is named so a test can show which statements it covers.
 """
 
 from __future__ import annotations
 
 import re
 
-_NAME = r"[A-Za-z0-9_$.\"]+"
 NOOP_RULES: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern, re.IGNORECASE | re.DOTALL)
     for name, pattern in {
-        "create_role": r"CREATE\s+(OR\s+REPLACE\s+)?(DATABASE\s+)?ROLE\b",
-        "create_user": r"CREATE\s+(OR\s+REPLACE\s+)?USER\b",
-        "create_warehouse": r"CREATE\s+(OR\s+REPLACE\s+)?WAREHOUSE\b",
-        "alter_warehouse": r"ALTER\s+WAREHOUSE\b",
-        "alter_user": r"ALTER\s+USER\b",
-        "grant": r"GRANT\b",
-        "revoke": r"REVOKE\b",
-        "use_role": r"USE\s+(SECONDARY\s+)?ROLES?\b",
-        "use_warehouse": r"USE\s+WAREHOUSE\b",
-        "alter_account_or_session_parameters": r"ALTER\s+(ACCOUNT|SESSION)\s+(SET|UNSET)\b",
-        # Parameters right after the object name (DATA_RETENTION_TIME_IN_DAYS, CHANGE_TRACKING,
-        # COMMENT, ...); ALTER TABLE ... ADD/ALTER COLUMN still reaches fakesnow.
-        "alter_object_parameters": (
-            rf"ALTER\s+(DATABASE|SCHEMA|TABLE|STREAM|PROCEDURE)\s+(IF\s+EXISTS\s+)?{_NAME}"
-            rf"(\s*\([^)]*\))?\s+(SET|UNSET)\s+(?!DATA\s+TYPE\b)"
-        ),
+        "alter_session_parameters": r"ALTER\s+SESSION\s+(SET|UNSET)\b",
     }.items()
 }
 _LEADING_COMMENTS = re.compile(r"^\s*(?:(?:--|//)[^\n]*(?:\n|$)\s*|/\*.*?\*/\s*)*", re.DOTALL)

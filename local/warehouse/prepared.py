@@ -22,6 +22,7 @@ from typing import Any
 from fakesnow import expr as fakesnow_expr
 from sqlglot import exp
 
+from local.warehouse.access.requirements import NO_ACCESS, StatementAccess
 from local.warehouse.registry import StreamDefinition
 
 # fakesnow's _execute acts on these markers of a transformed expression; a statement carrying
@@ -48,6 +49,8 @@ class PreparedStatement:
     consumes: bool  # a DML statement that moves the offsets of the streams it reads
     has_binds: bool  # fakesnow passes parameters only to a statement with placeholders
     merge_operations: tuple[str, ...] = ()  # MERGE: "inserted", "updated", "deleted" in order
+    # The objects and privileges it needs: checked for each session's role before every run.
+    access: StatementAccess = NO_ACCESS
 
 
 def cacheable(transformed: exp.Expr) -> bool:

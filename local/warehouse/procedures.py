@@ -4,15 +4,26 @@ Transactions follow Snowflake: statements between BEGIN TRANSACTION and COMMIT f
 transaction (one DuckDB transaction, including the stream offsets it consumes); statements
 outside it autocommit. An error rolls back the open transaction before the EXCEPTION handler
 runs; a procedure that ends with a transaction open is rolled back and fails, as in Snowflake.
+
+DML status: after an INSERT, UPDATE, DELETE or MERGE, SQLROWCOUNT is the rows it affected and
+SQLFOUND / SQLNOTFOUND whether that was more than none; "After a DML command is executed
+(excluding the TRUNCATE TABLE command), Snowflake Scripting sets the following global variables"
+(Snowflake Scripting, "Determining the number of rows affected by SQL statements"). Any other
+statement (a query, DDL, BEGIN TRANSACTION, COMMIT, ROLLBACK) sets them to NULL: "the variables
+return NULL when a non-DML statement is executed after the last DML statement" (2025_01 behavior
+change bundle, enabled by default). Assignments and IF conditions are expressions, not
+statements, and leave them as they are.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from snowflake.connector.errors import ProgrammingError
@@ -20,12 +31,16 @@ from sqlglot import TokenType
 
 from local import failpoints
 from local.warehouse.failures import FailurePlan, InjectedFailure
+from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
 from local.warehouse.scripting import (
+    DML_STATUS_VARIABLES,
     ERROR_VARIABLES,
     Assign,
     BeginTransaction,
     Commit,
+    ExceptionDeclaration,
+    If,
     Raise,
     Return,
     Rollback,
@@ -41,6 +56,8 @@ from local.warehouse.sql_text import SqlTextError, TokenReader, replace_binds, s
 # Snowflake result type codes of VARIANT, OBJECT and ARRAY: their values arrive as JSON text.
 _SEMI_STRUCTURED_TYPE_CODES = {5, 9, 10}
 _SEMI_STRUCTURED_TYPES = ("VARIANT", "OBJECT", "ARRAY")
+# Statements after which SQLROWCOUNT holds a row count (TRUNCATE is excluded, as in Snowflake).
+_DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
 # Keywords that end the RETURNS type in a CREATE PROCEDURE header.
 _HEADER_KEYWORDS = {
     "LANGUAGE", "NOT", "NULL", "CALLED", "RETURNS", "STRICT", "IMMUTABLE", "VOLATILE",
@@ -130,6 +147,15 @@ class ProcedureError(ProgrammingError):
     """An uncaught error ended a procedure (its open transaction was rolled back)."""
 
 
+class UserExceptionError(ProgrammingError):
+    """``RAISE name`` of a declared ``name EXCEPTION (code, 'message')``: SQLCODE is the code,
+    SQLERRM the message and SQLSTATE P0001 (Snowflake Scripting, "Handling exceptions")."""
+
+    def __init__(self, declared: ExceptionDeclaration) -> None:
+        super().__init__(msg=declared.message, errno=declared.code, sqlstate="P0001")
+        self.exception_name = declared.name
+
+
 class _ReturnSignal(Exception):  # noqa: N818 - control flow, never escapes this module
     def __init__(self, value: _Variable) -> None:
         self.value = value
@@ -184,6 +210,11 @@ class ProcedureRun:
         self.variables: dict[str, _Variable] = {}
         self.statement_number = 0
         self.caught: BaseException | None = None
+        # SQLROWCOUNT of the last statement: None before any DML and after a non-DML statement.
+        self.rows_affected: int | None = None
+        self.exceptions: dict[str, ExceptionDeclaration] = {
+            declared.name: declared for declared in definition.block.exceptions
+        }
 
     def run(self, arguments: Sequence[Any]) -> Any:
         block = self.definition.block
@@ -250,13 +281,22 @@ class ProcedureRun:
             if counted and failpoints.ARMED:
                 failpoints.reached(f"procedure.{self.name}.after_statement_{self.statement_number}")
 
-    def _run(self, statement: Statement) -> None:
+    def _run(self, statement: Statement, *, counted: bool = True) -> None:
         if isinstance(statement, BeginTransaction):
+            self.rows_affected = None
             self.cursor.execute("BEGIN TRANSACTION")
         elif isinstance(statement, Commit):
+            self.rows_affected = None
             self.cursor.execute("COMMIT")
         elif isinstance(statement, Rollback):
+            self.rows_affected = None
             self.cursor.execute("ROLLBACK")
+        elif isinstance(statement, If):
+            for condition, branch in statement.branches:
+                if self._evaluate(condition, "BOOLEAN").value:
+                    self._run_statements(branch, counted=counted)
+                    return
+            self._run_statements(statement.otherwise, counted=counted)
         elif isinstance(statement, Assign):
             existing = self.variables.get(statement.name)
             declared = statement.type if existing is None or statement.declares else existing.type
@@ -266,14 +306,22 @@ class ProcedureRun:
                 raise _ReturnSignal(_Variable(None))
             raise _ReturnSignal(self._evaluate(statement.expression, None))
         elif isinstance(statement, Raise):
+            if statement.name is not None:
+                raise UserExceptionError(self.exceptions[statement.name])
             if self.caught is None:
                 raise ProgrammingError(msg=f"{self.name}: RAISE outside an exception handler")
             raise _ReRaise()
         elif isinstance(statement, Sql):
             sql, params = self._bind(statement.text, bare=False)
+            self.rows_affected = None
             self.cursor.execute(sql, params)
+            if _is_dml(statement.text):
+                self.rows_affected = int(self.cursor.rowcount or 0)
 
     def _evaluate(self, expression: str, declared_type: str | None) -> _Variable:
+        literal = _LITERAL.fullmatch(expression.strip())
+        if literal is not None:  # DEFAULT 0, := TRUE, ...: no round trip to DuckDB
+            return _Variable(declared_type, _literal_value(literal[0]))
         sql, params = self._bind(expression, bare=True)
         self.cursor.execute(f"SELECT {sql}", params)
         row = self.cursor.fetchone()
@@ -285,7 +333,7 @@ class ProcedureRun:
         # Inside a query (a scalar subquery) a bare name would be a column, so it stays as is.
         bare_names: list[str] = []
         if bare:
-            bare_names = list(ERROR_VARIABLES)
+            bare_names = [*ERROR_VARIABLES, *DML_STATUS_VARIABLES]
             if "SELECT" not in text.upper():
                 bare_names += list(self.variables)
         values: list[Any] = []
@@ -304,6 +352,8 @@ class ProcedureRun:
     def _variable(self, name: str) -> _Variable:
         if name in ERROR_VARIABLES:
             return _Variable(None, _error_variable(name, self.caught))
+        if name in DML_STATUS_VARIABLES:
+            return _dml_status(name, self.rows_affected)
         if name not in self.variables:
             raise ProgrammingError(msg=f"{self.name}: variable {name} is not declared or not set")
         return self.variables[name]
@@ -313,16 +363,48 @@ def _error_variable(name: str, error: BaseException | None) -> Any:
     if error is None:
         return None
     if name == "SQLERRM":
+        if isinstance(error, UserExceptionError):
+            return error.raw_msg  # the declared message, as Snowflake's SQLERRM
         return getattr(error, "msg", None) or str(error)
     if name == "SQLCODE":
         return getattr(error, "errno", None) or -1
     return getattr(error, "sqlstate", None) or "P0000"
 
 
+# A plain literal an expression may be: NULL, TRUE, FALSE, an integer or a quote-free string.
+_LITERAL = re.compile(r"NULL|TRUE|FALSE|-?[0-9]+|'[^'\\]*'", re.IGNORECASE)
+
+
+def _literal_value(text: str) -> Any:
+    upper = text.upper()
+    if upper in ("NULL", "TRUE", "FALSE"):
+        return {"NULL": None, "TRUE": True, "FALSE": False}[upper]
+    if text.startswith("'"):
+        return text[1:-1]
+    return int(text)
+
+
+@lru_cache(maxsize=1024)
+def _is_dml(sql: str) -> bool:
+    words = without_leading_comments(sql).split(None, 1)
+    return bool(words) and words[0].upper() in _DML_WORDS
+
+
+def _dml_status(name: str, rows_affected: int | None) -> _Variable:
+    if name == "SQLROWCOUNT":
+        return _Variable("NUMBER", rows_affected)
+    if rows_affected is None:
+        return _Variable("BOOLEAN", None)
+    found = rows_affected > 0
+    return _Variable("BOOLEAN", found if name == "SQLFOUND" else not found)
+
+
 def _uncaught(name: ObjectName, error: BaseException) -> ProcedureError:
     message = getattr(error, "msg", None) or str(error)
+    # "-20002 (P0001): Uncaught exception of type 'MY_EXCEPTION' ... : Raised MY_EXCEPTION."
+    kind = error.exception_name if isinstance(error, UserExceptionError) else "STATEMENT_ERROR"
     return ProcedureError(
-        msg=f"Uncaught exception of type 'STATEMENT_ERROR' in {name}: {message}",
+        msg=f"Uncaught exception of type '{kind}' in {name}: {message}",
         errno=getattr(error, "errno", None) or 100132,
         sqlstate=getattr(error, "sqlstate", None) or "P0000",
     )

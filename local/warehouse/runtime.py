@@ -15,6 +15,11 @@ from typing import TYPE_CHECKING, Any
 from fakesnow.instance import FakeSnow
 
 from local.warehouse import flatten
+from local.warehouse.access.catalog import AccessCatalog
+from local.warehouse.access.checker import AccessChecker
+from local.warehouse.access.gate import AccessControl
+from local.warehouse.access.model import PUBLIC
+from local.warehouse.access.session import SYSTEM_USER, Session, login
 from local.warehouse.failures import FailurePlan
 from local.warehouse.objects import ObjectName
 from local.warehouse.prepared import StatementCache
@@ -30,6 +35,10 @@ class WarehouseRuntime:
     def __init__(self, db_dir: Path) -> None:
         self.db_dir = db_dir
         self.fakesnow = FakeSnow(db_path=db_dir)
+        # The account's principals and grants; opened before any database is attached, so a
+        # warehouse built before access control is recognised (see access/adoption.py).
+        catalog = AccessCatalog(self.fakesnow.duck_conn.cursor(), db_dir)
+        self.access = AccessControl(catalog, AccessChecker(catalog))
         self.registry = Registry()
         self.failures = FailurePlan()
         self._connect_lock = threading.Lock()
@@ -46,9 +55,11 @@ class WarehouseRuntime:
         database: str | None = None,
         schema: str | None = None,
         *,
+        session: Session,
         paramstyle: str | None = None,
         autocommit: bool = True,
     ) -> RunnerConnection:
+        """A connection acting as ``session`` (see :meth:`login`)."""
         from local.warehouse.connection import RunnerConnection
 
         # Connecting may ATTACH a database file; two threads attaching at once would collide.
@@ -56,6 +67,7 @@ class WarehouseRuntime:
             connection = RunnerConnection(
                 self,
                 self.fakesnow.duck_conn.cursor(),
+                session=session,
                 database=database,
                 schema=schema,
                 paramstyle=paramstyle,
@@ -66,6 +78,14 @@ class WarehouseRuntime:
                 if connection.database not in self._flatten_installed:
                     self.install_flatten(connection.duck, connection.database)
             return connection
+
+    def attach(self, database: str) -> None:
+        """Attach a database file and load its registry (no statement runs)."""
+        self.connect(database, session=Session(SYSTEM_USER, PUBLIC)).close()
+
+    def login(self, user: str, role: str | None = None, warehouse: str | None = None) -> Session:
+        """The session Snowflake opens for this login (LoginError if it would refuse it)."""
+        return login(self.access.checker, user, role, warehouse)
 
     def install_flatten(self, duck: Any, database: str) -> None:
         """Replace fakesnow's FLATTEN macro in ``database`` (after fakesnow (re)created it)."""

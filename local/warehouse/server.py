@@ -8,10 +8,17 @@ process can serve.
 
 fakesnow's Arrow conversion of timestamps loses NULLs; :func:`null_timestamps_as_null` wraps it
 (process-wide, like the sessions) when a server is made.
+
+Logins are Snowflake's: the connector's ``user`` (``LOGIN_NAME``), ``role`` (``roleName``) and
+``warehouse`` decide the session (``access/session.py``); an unknown user or a role not granted
+to the user is refused with Snowflake's login error. Keys and passwords are not checked locally.
 """
 
 from __future__ import annotations
 
+import contextvars
+import gzip
+import json
 import socket
 import threading
 import time
@@ -22,9 +29,20 @@ import fakesnow.server as fakesnow_server
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
+from local.warehouse.access.session import LoginError, Session
 from local.warehouse.connection import RunnerConnection
 from local.warehouse.runtime import WarehouseRuntime
+
+LOGIN_PATH = "/session/v1/login-request"
+# The session of the login being handled, for the session factory fakesnow's login calls.
+_LOGIN_SESSION: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "login_session", default=None
+)
 
 HOST = "127.0.0.1"
 
@@ -66,9 +84,50 @@ class _SessionFactory:
         nop_regexes: list[str] | None = None,
         **kwargs: Any,
     ) -> RunnerConnection:
+        session = _LOGIN_SESSION.get()
+        if session is None:
+            raise RuntimeError("a warehouse session opened outside a login request")
         return self.runtime.connect(
-            database, schema, autocommit=bool(kwargs.get("autocommit", True))
+            database, schema, session=session, autocommit=bool(kwargs.get("autocommit", True))
         )
+
+
+def login_route(runtime: WarehouseRuntime) -> Route:
+    """The login endpoint: Snowflake's login decision, then fakesnow's session set-up."""
+
+    async def login(request: Request) -> Response:
+        body = await request.body()  # Starlette keeps it for fakesnow's handler
+        if request.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        data = json.loads(body).get("data") or {}
+        try:
+            session = runtime.login(
+                str(data.get("LOGIN_NAME") or ""),
+                request.query_params.get("roleName"),
+                request.query_params.get("warehouse"),
+            )
+        except LoginError as error:
+            return JSONResponse(
+                {
+                    "data": None,
+                    "code": str(error.code),
+                    "message": error.message,
+                    "success": False,
+                }
+            )
+        token = _LOGIN_SESSION.set(session)
+        try:
+            return await fakesnow_server.login_request(request)
+        finally:
+            _LOGIN_SESSION.reset(token)
+
+    return Route(LOGIN_PATH, login, methods=["POST"])
+
+
+def application(runtime: WarehouseRuntime) -> Starlette:
+    """fakesnow's routes, with the login replaced by :func:`login_route`."""
+    routes = [route for route in fakesnow_server.routes if getattr(route, "path", "") != LOGIN_PATH]
+    return Starlette(routes=[login_route(runtime), *routes])
 
 
 class WarehouseServer:
@@ -81,7 +140,7 @@ class WarehouseServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((HOST, port))
         self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(fakesnow_server.app, log_level="warning", lifespan="off")
+        config = uvicorn.Config(application(runtime), log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run,

@@ -23,8 +23,8 @@ What it follows (https://docs.snowflake.com/en/sql-reference/functions/task_hist
 - "To view a task graph in this function, the calling role must have one of the following
   privileges: the OWNERSHIP privilege on the task ..., the MONITOR or OPERATE privilege on the
   task, the global MONITOR EXECUTION privilege, the ACCOUNTADMIN role." The set of tasks a
-  connection may see is decided in ONE place, :func:`visible_tasks`, which the access-control
-  emulation hooks; until then it returns every task.
+  connection may see is decided in ONE place, :func:`visible_tasks`, through the access-control
+  emulation (``local/warehouse/access/gate.py``); other tasks' runs are left out.
 
 Output columns (a subset of the documented ones, same names and types): QUERY_ID (NULL for a run
 that never started a query: SKIPPED), NAME, DATABASE_NAME, SCHEMA_NAME, QUERY_TEXT, CONDITION_TEXT,
@@ -45,6 +45,7 @@ from snowflake.connector.errors import ProgrammingError
 from sqlglot import exp
 
 from local.warehouse import internal_sql
+from local.warehouse.access.model import Kind, Securable
 from local.warehouse.registry import DefinitionKind, StoredDefinition
 from local.warehouse.tasks import parse_create_task
 
@@ -113,11 +114,13 @@ class Arguments:
 def visible_tasks(
     connection: RunnerConnection, tasks: Sequence[StoredDefinition]
 ) -> list[StoredDefinition]:
-    """The tasks whose runs ``connection``'s role may see in TASK_HISTORY.
-
-    The one place that decides it (see the privileges in the module docstring); the local
-    warehouse has no access control yet, so every task is visible."""
-    return list(tasks)
+    """The tasks whose runs ``connection``'s role may see in TASK_HISTORY (the privileges in
+    the module docstring, decided by the access-control emulation)."""
+    return [
+        task
+        for task in tasks
+        if connection.access.sees_task_runs(Securable(Kind.TASK, str(task.name)))
+    ]
 
 
 def _call(node: exp.Expr) -> exp.Anonymous | None:

@@ -21,6 +21,9 @@ import sqlglot
 from sqlglot import TokenType, exp
 
 from local.warehouse import internal_sql
+from local.warehouse.access.gate import require_task_owner_may_run
+from local.warehouse.access.model import Kind, Securable
+from local.warehouse.access.session import SYSTEM_USER, Session
 from local.warehouse.objects import ObjectName
 from local.warehouse.registry import DefinitionKind, StoredDefinition
 from local.warehouse.scripting import Sql, UnsupportedConstructError
@@ -45,6 +48,8 @@ class TaskDefinition:
     after: tuple[str, ...]
     when: str | None
     body: str
+    # WAREHOUSE = name, or None for a serverless task.
+    warehouse: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ def parse_create_task(sql: str) -> TaskDefinition:
     schedule: int | None = None
     after: list[str] = []
     when: str | None = None
+    warehouse: str | None = None
     while not reader.at_end():
         if reader.accept("AS"):
             break
@@ -97,9 +103,11 @@ def parse_create_task(sql: str) -> TaskDefinition:
         value = reader.value_text()
         if key == "SCHEDULE":
             schedule = _schedule_seconds(name, value)
+        elif key == "WAREHOUSE":
+            warehouse = value.strip('"') if value.startswith('"') else value.upper()
         elif key == "FINALIZE":
             raise UnsupportedConstructError(f"task {name}: finalizer tasks are not emulated")
-        # WAREHOUSE, TARGET_COMPLETION_INTERVAL and other parameters do not change what runs.
+        # TARGET_COMPLETION_INTERVAL and other parameters do not change what runs.
     body = reader.rest()
     if not body:
         raise UnsupportedConstructError(f"task {name}: no AS <statement>")
@@ -108,7 +116,9 @@ def parse_create_task(sql: str) -> TaskDefinition:
             f"task {name}: the body must be one SQL statement (e.g. CALL proc()); "
             "scripting blocks belong in a procedure"
         )
-    return TaskDefinition(name, or_replace, if_not_exists, schedule, tuple(after), when, body)
+    return TaskDefinition(
+        name, or_replace, if_not_exists, schedule, tuple(after), when, body, warehouse
+    )
 
 
 def _schedule_seconds(name: str, schedule: str) -> int:
@@ -211,8 +221,21 @@ class TaskScheduler:
                 return self._record(task, "SKIPPED", scheduled_from, started)
         return self._run(task, scheduled_from)
 
+    def _owner_session(self, task: StoredDefinition) -> Session:
+        """Tasks run "by using the system user with the privileges of the task owner role", on
+        their warehouse (none: serverless); the owner must still hold what running needs."""
+        warehouse = parse_create_task(task.definition).warehouse
+        securable = Securable(Kind.TASK, str(task.name))
+        record = self.runtime.access.catalog.object(securable)
+        if record is None or record.owner is None:
+            raise LookupError(f"Task '{task.name}' has no owner role")
+        require_task_owner_may_run(self.runtime.access.checker, record.owner, securable, warehouse)
+        return Session(SYSTEM_USER, record.owner, warehouse, serverless=warehouse is None)
+
     def _condition_holds(self, task: StoredDefinition, condition: str) -> bool:
-        connection = self.runtime.connect(task.database, task.schema)
+        connection = self.runtime.connect(
+            task.database, task.schema, session=self._owner_session(task)
+        )
         try:
             cursor = connection.cursor()
             cursor.execute(f"SELECT {condition}")
@@ -225,7 +248,12 @@ class TaskScheduler:
         definition = parse_create_task(task.definition)
         started = _now()
         self._last_start[task.name] = started
-        connection = self.runtime.connect(task.database, task.schema)
+        try:
+            session = self._owner_session(task)
+        except Exception as error:
+            LOGGER.warning("task %s cannot start: %s", task.name, error)
+            return self._record(task, "FAILED", scheduled_from, started, error=str(error))
+        connection = self.runtime.connect(task.database, task.schema, session=session)
         try:
             cursor = connection.cursor()
             cursor.execute(definition.body)
@@ -326,7 +354,7 @@ class TaskScheduler:
                 block = self.runtime.procedure(stored).block
                 statements = [
                     (s.text, name.database, name.schema)
-                    for s in (*block.body, *(block.handler or ()))
+                    for s in block.statements()
                     if isinstance(s, Sql)
                 ]
         written: set[ObjectName] = set()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import aws_cdk as cdk
 import pytest
@@ -38,6 +40,14 @@ class Synthesized:
         return dict(self.template.find_resources(resource_type))
 
 
+def synth_isolated(app: cdk.App) -> PosPipelineStack:
+    """build_app without the caller's CDK_DEFAULT_ACCOUNT/REGION (a developer's shell or CLI):
+    the stack's environment comes from the settings only, so the template is the same anywhere."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CDK_DEFAULT_")}
+    with mock.patch.dict(os.environ, environ, clear=True):
+        return build_app(app)
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context = project_context()
@@ -49,6 +59,34 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context["aws:cdk:enable-asset-metadata"] = True
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = cdk.App(context=context, outdir=str(outdir))
-    stack = build_app(app)
+    stack = synth_isolated(app)
+    app.synth()
+    return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
+
+
+# The access tests evaluate a deployment with every optional part on (the Snowflake monitor, a
+# customer-managed key for the secrets) in a concrete account and region, as `cdk deploy` makes it.
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+MONITOR_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pos/monitor-MnOpQr"
+SECRETS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+FULL_SETTINGS = {
+    **SETTINGS,
+    "monitor_secret_arn": MONITOR_SECRET,
+    "secrets_kms_key_arn": SECRETS_KEY,
+    "account": ACCOUNT,
+    "region": REGION,
+}
+
+
+@pytest.fixture(scope="session")
+def deployed_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    context = project_context()
+    context.update(FULL_SETTINGS)
+    context["aws:cdk:bundling-stacks"] = []
+    context["aws:cdk:enable-path-metadata"] = True
+    outdir = tmp_path_factory.mktemp("cdk.out.deployed")
+    app = cdk.App(context=context, outdir=str(outdir))
+    stack = synth_isolated(app)
     app.synth()
     return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlglot
 from aws_cdk.assertions import Match
+from sqlglot import exp
 
-from lambdas.snowflake_migrations.scripts import scripts_fingerprint
+from lambdas.snowflake_migrations.scripts import SqlVariables, render, scripts_fingerprint
 from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
 from stacks.requirements import REPO_ROOT
 from tests.cdk.conftest import ACCOUNT_URL, FIREHOSE_SECRET, MIGRATIONS_SECRET, Synthesized
@@ -49,7 +51,7 @@ def test_stream_is_on_demand_kms_encrypted_and_retained(synthesized: Synthesized
         "KeyId": {"Fn::GetAtt": [key_id, "Arn"]},
     }
     assert stream["Properties"]["RetentionPeriodHours"] == 168
-    assert stream["DeletionPolicy"] == "Retain"
+    assert stream["DeletionPolicy"] == "RetainExceptOnCreate"
     assert synthesized.template_json["Resources"][key_id]["Properties"]["EnableKeyRotation"]
 
 
@@ -130,7 +132,7 @@ def test_error_bucket_is_encrypted_private_tls_only_logged_and_retained(
     (rule,) = props["LifecycleConfiguration"]["Rules"]
     assert rule["ExpirationInDays"] == 365
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
-    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
     synthesized.template.has_resource_properties(
         "AWS::S3::BucketPolicy",
         {
@@ -185,12 +187,21 @@ def test_firehose_role_reaches_exactly_its_stream_function_secret_and_bucket(
     statements = _statements(synthesized, stack.delivery.role)
     by_action = {action: s for s in statements for action in _actions(s)}
     transform_id = _logical_id(synthesized, stack.transform.function)
-    assert _resources(by_action["lambda:InvokeFunction"]) == [{"Fn::GetAtt": [transform_id, "Arn"]}]
+    transform_arn = {"Fn::GetAtt": [transform_id, "Arn"]}
+    assert _resources(by_action["lambda:InvokeFunction"]) == [
+        transform_arn,
+        {"Fn::Join": ["", [transform_arn, ":*"]]},
+    ]
     assert _resources(by_action["secretsmanager:GetSecretValue"]) == [FIREHOSE_SECRET]
     stream_id = _logical_id(synthesized, stack.ingest.stream)
     assert _resources(by_action["kinesis:GetRecords"]) == [{"Fn::GetAtt": [stream_id, "Arn"]}]
-    bucket_id = _logical_id(synthesized, stack.delivery.error_output.bucket)
-    assert {"Fn::GetAtt": [bucket_id, "Arn"]} in _resources(by_action["s3:PutObject"])
+    bucket_arn = {
+        "Fn::GetAtt": [_logical_id(synthesized, stack.delivery.error_output.bucket), "Arn"]
+    }
+    assert _resources(by_action["s3:PutObject"]) == [
+        {"Fn::Join": ["", [bucket_arn, "/processing-failed/*"]]},
+        {"Fn::Join": ["", [bucket_arn, "/snowflake-failed/*"]]},
+    ]
     assert all("*" not in _resources(s) for s in statements)
     assert MIGRATIONS_SECRET not in str(statements)
 
@@ -235,3 +246,26 @@ def test_alarm_topic_is_encrypted_and_subscribed(synthesized: Synthesized) -> No
     synthesized.template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "data-oncall@example.com"}
     )
+
+
+def test_firehose_writes_the_table_and_columns_the_migrations_create(
+    synthesized: Synthesized,
+) -> None:
+    """Bronze's names are fixed by V3 (not settings): Firehose must name exactly its table and
+    VARIANT columns, or every record would go to snowflake-failed/."""
+    v3 = REPO_ROOT / "snowflake" / "V3__bronze_json_raw_data.sql"
+    sql = render(v3.read_text(), SqlVariables())
+    (create,) = [s for s in sqlglot.parse(sql, read="snowflake") if isinstance(s, exp.Create)]
+    table = create.this.this
+    columns = {c.name: c.args["kind"].sql(dialect="snowflake") for c in create.this.expressions}
+    _, delivery = _only(synthesized.resources("AWS::KinesisFirehose::DeliveryStream"))
+    snowflake = delivery["Properties"]["SnowflakeDestinationConfiguration"]
+    assert (table.catalog, table.db, table.name) == (
+        snowflake["Database"],
+        snowflake["Schema"],
+        snowflake["Table"],
+    )
+    assert columns == {
+        snowflake["ContentColumnName"]: "VARIANT",
+        snowflake["MetaDataColumnName"]: "VARIANT",
+    }

@@ -46,7 +46,7 @@ class ServedWarehouse:
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """Read directly (not through the dashboards) to compute expected figures."""
-        connection = self.warehouse.connect()
+        connection = self.warehouse.connect_as(self.warehouse.principals.admin)
         try:
             cursor = connection.cursor()
             cursor.execute(sql, params)
@@ -58,7 +58,7 @@ class ServedWarehouse:
 
 def with_bulk_sale(warehouse: LocalWarehouse, plan: SeedPlan) -> SeedPlan:
     """Add one sale that leaves P002 at S001 one unit below its reorder point (from the seed)."""
-    connection = warehouse.connect()
+    connection = warehouse.connect_as(warehouse.principals.admin)
     try:
         cursor = connection.cursor()
         cursor.execute(

@@ -27,7 +27,7 @@ def warehouse_state(workdir: Path) -> dict[str, list[tuple[Any, ...]]]:
     from local.warehouse import LocalWarehouse
 
     with LocalWarehouse(workdir / "warehouse") as warehouse:
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
         state = {}
         for name, sql in STATE_QUERIES.items():
             cursor.execute(sql)

@@ -86,7 +86,7 @@ def bronze_positions(workdir: Path, stream: str) -> dict[str, int]:
     from local.warehouse import LocalWarehouse
 
     with LocalWarehouse(workdir / "warehouse") as warehouse:
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
         cursor.execute(
             "SELECT RECORD_METADATA:kinesisShardId::VARCHAR, "
             "MAX(RECORD_METADATA:kinesisSequenceNumber::NUMBER(38, 0)) "

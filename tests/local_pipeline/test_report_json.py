@@ -21,7 +21,7 @@ def rejected_records_per_rule(workdir: Path) -> dict[str, int]:
     from local.warehouse import LocalWarehouse
 
     with LocalWarehouse(workdir / "warehouse") as warehouse:
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
         cursor.execute("SELECT RECORD_HASH, FAILED_RULES FROM SILVER.RETAIL_POS_REJECTED")
         rows = cursor.fetchall()
     counts: Counter[str] = Counter()

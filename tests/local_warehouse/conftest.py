@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from local.warehouse import LocalWarehouse
+from local.warehouse.connection import RunnerConnection
 
 FIXTURE_SQL = Path(__file__).parent / "fixture_sql"
 
@@ -20,10 +21,27 @@ def sale(transaction_id: str, store_id: str = "S001", amount: float = 10.0) -> t
     return json.dumps({"payload": payload, "meta": {"status": "valid"}}), json.dumps({"shard": 0})
 
 
+def admin(
+    warehouse: LocalWarehouse, database: str | None = None, **options: bool
+) -> RunnerConnection:
+    """The local admin's connection (ACCOUNTADMIN), which owns the fixture's objects."""
+    return warehouse.connect_as(warehouse.principals.admin, database, **options)
+
+
 def query(warehouse: LocalWarehouse, sql: str) -> list[tuple[object, ...]]:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(sql)
     return [tuple(row) for row in cursor.fetchall()]
+
+
+def apply_fixture(warehouse: LocalWarehouse) -> None:
+    """The fixture mini-pipeline, applied as the local admin after what a bootstrap would do
+    first (the database and warehouse the migrations' history needs)."""
+    setup = admin(warehouse).cursor()
+    setup.execute(f"CREATE DATABASE IF NOT EXISTS {warehouse.variables.database}")
+    setup.execute(f"CREATE WAREHOUSE IF NOT EXISTS {warehouse.variables.warehouse}")
+    principal = warehouse.principals.admin
+    warehouse.apply_migrations(FIXTURE_SQL, user=principal.user, role=principal.role)
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +55,6 @@ def _quiet_fakesnow() -> Iterator[None]:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[LocalWarehouse]:
     wh = LocalWarehouse(tmp_path / "db")
-    wh.apply_migrations(FIXTURE_SQL)
+    apply_fixture(wh)
     yield wh
     wh.close()

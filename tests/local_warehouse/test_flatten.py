@@ -9,7 +9,7 @@ import duckdb
 from fakesnow import macros
 
 from local.warehouse import LocalWarehouse, internal_sql
-from tests.local_warehouse.conftest import FIXTURE_SQL, query
+from tests.local_warehouse.conftest import admin, apply_fixture, query
 
 RECORDS = 50_000
 ITEMS = 5
@@ -38,7 +38,7 @@ def test_index_is_the_array_position_at_scale_on_every_run(tmp_path: Path) -> No
     expected = (RECORDS * ITEMS, RECORDS * ITEMS, RECORDS)
     warehouse = LocalWarehouse(tmp_path / "db")
     try:
-        warehouse.apply_migrations(FIXTURE_SQL)
+        apply_fixture(warehouse)
         query(warehouse, CREATE_ITEMS)
         for _ in range(3):  # fresh connection each time (query() connects anew)
             assert query(warehouse, CHECK) == [expected]
@@ -112,7 +112,7 @@ def test_nested_flatten_restarts_index_per_outer_row(warehouse: LocalWarehouse) 
 
 def test_a_database_created_by_sql_gets_the_positional_index(warehouse: LocalWarehouse) -> None:
     query(warehouse, "CREATE DATABASE FLATTEN_DB")
-    connection = warehouse.connect("FLATTEN_DB")
+    connection = admin(warehouse, "FLATTEN_DB")
     cursor = connection.cursor()
     cursor.execute("CREATE SCHEMA FLATTEN_DB.S")
     cursor.execute(

@@ -8,13 +8,13 @@ import pytest
 from snowflake.connector.errors import ProgrammingError
 
 from local.warehouse import LocalWarehouse, UnsupportedConstructError
-from tests.local_warehouse.conftest import query, sale
+from tests.local_warehouse.conftest import admin, query, sale
 
 STREAM = "BRONZE.JSON_RAW_DATA_STREAM"
 
 
 def _call(warehouse: LocalWarehouse) -> dict[str, object]:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("CALL SILVER.PROCESS_RAW()")
     assert [column.name for column in cursor.description] == ["PROCESS_RAW"]
     result: dict[str, object] = json.loads(cursor.fetchone()[0])
@@ -58,7 +58,7 @@ def test_failure_rolls_back_everything_and_keeps_the_stream(
 def test_merge_inside_a_transaction_reports_counts_and_rolls_back(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("INSERT INTO SILVER.TOTALS (STORE_ID, AMOUNT, SALES) SELECT 'S001', 5, 1")
     merge = (
         "MERGE INTO SILVER.TOTALS AS tgt USING (SELECT 'S001' AS s, 2 AS a UNION ALL "
@@ -85,19 +85,140 @@ def test_merge_inside_a_transaction_reports_counts_and_rolls_back(
 
 
 def test_procedure_outside_the_subset_fails_at_create(warehouse: LocalWarehouse) -> None:
-    cursor = warehouse.connect().cursor()
-    with pytest.raises(ProgrammingError, match="unsupported construct 'IF'"):
+    cursor = admin(warehouse).cursor()
+    with pytest.raises(ProgrammingError, match="unsupported construct 'WHILE'"):
         cursor.execute(
             "CREATE OR REPLACE PROCEDURE SILVER.BAD() RETURNS NUMBER LANGUAGE SQL AS "
-            "$$ BEGIN IF (1 = 1) THEN RETURN 1; END IF; END $$"
+            "$$ BEGIN WHILE (1 = 1) DO RETURN 1; END WHILE; END $$"
         )
     assert issubclass(UnsupportedConstructError, ValueError)
+
+
+DML_STATUS = """
+CREATE OR REPLACE PROCEDURE SILVER.DML_STATUS() RETURNS VARIANT LANGUAGE SQL AS $$
+DECLARE
+    inserted NUMBER;
+    updated NUMBER;
+    found_after_update BOOLEAN;
+    none_deleted BOOLEAN;
+    merged NUMBER;
+    after_query NUMBER DEFAULT -1;
+    after_commit NUMBER DEFAULT -1;
+    branch VARCHAR;
+BEGIN
+    BEGIN TRANSACTION;
+    INSERT INTO SILVER.TOTALS (STORE_ID, AMOUNT, SALES)
+    SELECT 'S1', 1, 1 UNION ALL SELECT 'S2', 2, 1;
+    inserted := SQLROWCOUNT;
+    UPDATE SILVER.TOTALS SET SALES = SALES + 1 WHERE STORE_ID = 'S1';
+    updated := SQLROWCOUNT;
+    found_after_update := SQLFOUND;
+    DELETE FROM SILVER.TOTALS WHERE STORE_ID = 'NONE';
+    none_deleted := SQLNOTFOUND;
+    MERGE INTO SILVER.TOTALS AS tgt USING (SELECT 'S3' AS s) AS src ON tgt.STORE_ID = src.s
+    WHEN NOT MATCHED THEN INSERT (STORE_ID, AMOUNT, SALES) VALUES (src.s, 3, 1);
+    merged := SQLROWCOUNT;
+    SELECT COUNT(*) FROM SILVER.TOTALS;
+    after_query := SQLROWCOUNT;
+    COMMIT;
+    after_commit := SQLROWCOUNT;
+    IF (merged > 1) THEN
+        branch := 'more';
+    ELSEIF (merged = 1) THEN
+        branch := 'one';
+    ELSE
+        branch := 'none';
+    END IF;
+    RETURN OBJECT_CONSTRUCT(
+        'inserted', inserted, 'updated', updated, 'found_after_update', found_after_update,
+        'none_deleted', none_deleted, 'merged', merged, 'after_query', after_query,
+        'after_commit', after_commit, 'branch', branch
+    );
+END
+$$
+"""
+
+
+def test_sqlrowcount_after_each_dml_and_null_after_other_statements(
+    warehouse: LocalWarehouse,
+) -> None:
+    cursor = admin(warehouse).cursor()
+    cursor.execute(DML_STATUS)
+    cursor.execute("CALL SILVER.DML_STATUS()")
+    result = json.loads(cursor.fetchone()[0])
+    assert result == {
+        "inserted": 2,
+        "updated": 1,
+        "found_after_update": True,
+        "none_deleted": True,
+        "merged": 1,
+        "branch": "one",
+    }  # OBJECT_CONSTRUCT drops the NULL keys: after a query and after COMMIT, SQLROWCOUNT is NULL
+
+
+RAISES = """
+CREATE OR REPLACE PROCEDURE SILVER.RAISES(CAUGHT BOOLEAN) RETURNS VARIANT LANGUAGE SQL AS $$
+DECLARE
+    count_mismatch EXCEPTION (-20001, 'keys and lines disagree');
+BEGIN
+    BEGIN TRANSACTION;
+    INSERT INTO SILVER.TOTALS (STORE_ID, AMOUNT, SALES) SELECT 'S1', 1, 1;
+    IF (SQLROWCOUNT = 1) THEN
+        RAISE count_mismatch;
+    END IF;
+    COMMIT;
+    RETURN 'not raised';
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        IF (NOT caught) THEN
+            RAISE;
+        END IF;
+        RETURN OBJECT_CONSTRUCT('SQLCODE', SQLCODE, 'SQLERRM', SQLERRM, 'SQLSTATE', SQLSTATE);
+END
+$$
+"""
+
+
+def test_declared_exception_is_raised_caught_and_rolls_back(warehouse: LocalWarehouse) -> None:
+    cursor = admin(warehouse).cursor()
+    cursor.execute(RAISES)
+    cursor.execute("CALL SILVER.RAISES(TRUE)")
+    assert json.loads(cursor.fetchone()[0]) == {
+        "SQLCODE": -20001,
+        "SQLERRM": "keys and lines disagree",
+        "SQLSTATE": "P0001",
+    }
+    with pytest.raises(ProgrammingError) as raised:
+        cursor.execute("CALL SILVER.RAISES(FALSE)")
+    assert raised.value.errno == -20001 and raised.value.sqlstate == "P0001"
+    assert "Uncaught exception of type 'COUNT_MISMATCH'" in str(raised.value.msg)
+    assert query(warehouse, "SELECT COUNT(*) FROM SILVER.TOTALS") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("IF (1 = 1) THEN RETURN 1;", "IF without END IF"),
+        ("IF 1 = 1 THEN RETURN 1; END IF;", r"needs a \(condition\)"),
+        ("RAISE nothing_declared;", "no such declared exception"),
+    ],
+)
+def test_malformed_control_flow_is_refused_at_create(
+    warehouse: LocalWarehouse, body: str, problem: str
+) -> None:
+    cursor = admin(warehouse).cursor()
+    with pytest.raises(ProgrammingError, match=problem):
+        cursor.execute(
+            f"CREATE OR REPLACE PROCEDURE SILVER.BAD() RETURNS NUMBER LANGUAGE SQL AS "
+            f"$$ BEGIN {body} END $$"
+        )
 
 
 def test_procedure_left_with_an_open_transaction_is_rolled_back(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(
         "CREATE PROCEDURE SILVER.OPEN_TX() RETURNS VARCHAR LANGUAGE SQL AS $$ BEGIN "
         "BEGIN TRANSACTION; INSERT INTO SILVER.TOTALS SELECT 'S9', 1, 1; RETURN 'x'; END $$"

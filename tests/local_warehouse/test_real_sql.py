@@ -134,29 +134,41 @@ def test_failure_mid_procedure_rolls_back_and_the_next_run_completes(
 
 
 def test_served_warehouse_answers_the_snowflake_connector(pipeline: LocalWarehouse) -> None:
+    """The dashboards' and the monitor's logins: each user gets its default role and warehouse,
+    and may read only what its role is granted."""
     try:
         pipeline.load_bronze([pos_record(n) for n in range(3)])
         pipeline.run_until_idle()
         host, port = pipeline.serve()
-        connection = snowflake.connector.connect(
-            user="local",
-            password="local",
-            account="local",
-            host=host,
-            port=port,
-            protocol="http",
-            database="POS_DB",
-            session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
-            network_timeout=10,
-        )
+
+        def login(user: str) -> snowflake.connector.SnowflakeConnection:
+            return snowflake.connector.connect(
+                user=user,
+                password="local",  # not checked locally (docs/local_warehouse.md)
+                account="local",
+                host=host,
+                port=port,
+                protocol="http",
+                database="POS_DB",
+                session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+                network_timeout=10,
+            )
+
+        dashboard = login(pipeline.principals.dashboard.user)
+        monitor = login(pipeline.principals.monitor.user)
         try:
-            cursor = connection.cursor()
+            cursor = dashboard.cursor()
             cursor.execute("SELECT SUM(TRANSACTIONS) FROM GOLD.DAILY_SALES_SUMMARY")
             assert cursor.fetchone()[0] == 3
+            with pytest.raises(snowflake.connector.ProgrammingError) as refused:
+                cursor.execute("SELECT SYSTEM$STREAM_HAS_DATA('BRONZE.JSON_RAW_DATA_STREAM')")
+            assert refused.value.errno == 2003  # the dashboard role sees nothing in BRONZE
+            cursor = monitor.cursor()
             cursor.execute("SELECT SYSTEM$STREAM_HAS_DATA('BRONZE.JSON_RAW_DATA_STREAM')")
             assert cursor.fetchone()[0] is False
         finally:
-            connection.close()
+            dashboard.close()
+            monitor.close()
     finally:
         pipeline.close()
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 import sqlglot
 from sqlglot import exp
 
-from local.warehouse import merge, noops, scripting, streams
+from local.warehouse import commands, merge, numeric, scripting, streams, table_options
+from local.warehouse.access import ddl, grants
 from local.warehouse.objects import ObjectName
 from local.warehouse.registry import StreamDefinition
 from local.warehouse.sql_text import replace_binds
@@ -114,25 +117,32 @@ def test_merge_returning_action_and_snowflake_result_columns() -> None:
 
 
 @pytest.mark.parametrize(
-    ("sql", "rule"),
+    ("sql", "handler"),
     [
-        ("CREATE ROLE IF NOT EXISTS POS_INGEST", "create_role"),
-        ("CREATE OR REPLACE WAREHOUSE POS_WH WITH WAREHOUSE_SIZE = 'XSMALL'", "create_warehouse"),
-        ("GRANT USAGE ON DATABASE POS_DB TO ROLE POS_INGEST", "grant"),
-        ("REVOKE USAGE ON DATABASE POS_DB FROM ROLE POS_INGEST", "revoke"),
-        ("ALTER USER POS_FIREHOSE SET DEFAULT_ROLE = POS_INGEST", "alter_user"),
-        ("-- comment\nUSE ROLE POS_TRANSFORM", "use_role"),
-        ("USE WAREHOUSE POS_WH", "use_warehouse"),
-        ("ALTER SESSION SET TIMEZONE = 'UTC'", "alter_account_or_session_parameters"),
-        ("ALTER TABLE POS_DB.BRONZE.T SET CHANGE_TRACKING = TRUE", "alter_object_parameters"),
+        ("CREATE ROLE IF NOT EXISTS POS_INGEST", ddl.create_role),
+        ("CREATE OR REPLACE WAREHOUSE POS_WH WITH WAREHOUSE_SIZE = 'XSMALL'", ddl.create_warehouse),
+        ("CREATE RESOURCE MONITOR M WITH CREDIT_QUOTA = 1", ddl.create_resource_monitor),
+        ("GRANT USAGE ON DATABASE POS_DB TO ROLE POS_INGEST", grants.grant_or_revoke),
+        ("REVOKE USAGE ON DATABASE POS_DB FROM ROLE POS_INGEST", grants.grant_or_revoke),
+        ("SHOW GRANTS TO ROLE POS_INGEST", grants.show_grants),
+        ("ALTER USER POS_FIREHOSE SET DEFAULT_ROLE = POS_INGEST", ddl.alter_user),
+        ("-- comment\nUSE ROLE POS_TRANSFORM", ddl.use_role),
+        ("USE WAREHOUSE POS_WH", ddl.use_warehouse),
+        ("CREATE SCHEMA IF NOT EXISTS D.S WITH MANAGED ACCESS", ddl.create_managed_schema),
+        ("ALTER SCHEMA D.S ENABLE MANAGED ACCESS", ddl.alter_schema_managed_access),
+        ("ALTER TABLE POS_DB.BRONZE.T SET CHANGE_TRACKING = TRUE", ddl.alter_object_parameters),
+        ("ALTER SESSION SET TIMEZONE = 'UTC'", commands.noop),
         ("ALTER TABLE T ADD COLUMN X INT", None),
         ("ALTER TABLE T ALTER COLUMN X SET DATA TYPE VARCHAR", None),
         ("CREATE TABLE ROLES (A INT)", None),
+        ("CREATE SCHEMA IF NOT EXISTS D.S", None),
         ("USE SCHEMA POS_DB.SILVER", None),
     ],
 )
-def test_noop_rules(sql: str, rule: str | None) -> None:
-    assert noops.noop_rule(sql) == rule
+def test_statements_the_runner_handles_itself(sql: str, handler: object) -> None:
+    """Access-control statements go to the access model, session parameters are the one no-op,
+    and everything else reaches fakesnow (where the access check runs on its expression)."""
+    assert commands.handler_for(sql) is handler
 
 
 def test_binds_skip_variant_paths_casts_strings_and_qualified_names() -> None:
@@ -147,7 +157,7 @@ def test_binds_skip_variant_paths_casts_strings_and_qualified_names() -> None:
 @pytest.mark.parametrize(
     "statement",
     [
-        "IF (x > 1) THEN RETURN 1; END IF",
+        "WHILE (x > 1) DO RETURN 1; END WHILE",
         "FOR r IN c DO RETURN 1; END FOR",
         "LET c CURSOR FOR SELECT 1",
         "EXECUTE IMMEDIATE 'SELECT 1'",
@@ -162,3 +172,93 @@ def test_undeclared_bind_is_refused_when_the_procedure_is_created() -> None:
     block = scripting.parse_block("DECLARE a NUMBER; BEGIN INSERT INTO t SELECT :b; END")
     with pytest.raises(scripting.UnsupportedConstructError, match="B"):
         scripting.check_binds(block, set())
+
+
+@pytest.mark.parametrize(
+    ("text", "scale", "rounded", "truncated"),
+    [
+        ("12.345", 2, "12.35", "12.34"),  # ROUND is half away from zero, TRUNC towards zero
+        ("-2.345", 2, "-2.35", "-2.34"),
+        ("100.5", 0, "101", "100"),
+        ("1.2345", 3, "1.235", "1.234"),
+        ("7", None, None, None),  # a NULL scale gives NULL
+    ],
+)
+def test_scale_per_row_rounds_exactly_and_keeps_the_input_type(
+    text: str, scale: int | None, rounded: str | None, truncated: str | None
+) -> None:
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE T (X DECIMAL(38, 24), S INTEGER)")
+    duck.execute("INSERT INTO T VALUES (CAST(? AS DECIMAL(38, 24)), ?)", [text, scale])
+    expression = sqlglot.parse_one("SELECT ROUND(X, S), TRUNC(X, S), ROUND(X, 1) FROM T", "duckdb")
+    sql = numeric.scale_per_row(expression).sql(dialect="duckdb")
+    assert "ROUND(X, 1)" in sql  # a constant scale is left to DuckDB
+    row = duck.execute(sql).fetchone()
+    assert row is not None
+    assert (row[0], row[1]) == (
+        None if rounded is None else Decimal(rounded),
+        None if truncated is None else Decimal(truncated),
+    )
+    types = duck.execute(f"SELECT typeof(c0), typeof(c1) FROM ({sql}) AS r(c0, c1, c2)").fetchone()
+    assert types == ("DECIMAL(38,24)", "DECIMAL(38,24)")  # the input's scale, as in Snowflake
+
+
+def test_scale_per_row_refuses_a_negative_scale_rather_than_answer_differently() -> None:
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE T AS SELECT CAST('975.5' AS DECIMAL(4, 1)) AS X, -1 AS S")
+    rewritten = numeric.scale_per_row(sqlglot.parse_one("SELECT ROUND(X, S) FROM T", "duckdb"))
+    with pytest.raises(duckdb.Error, match="not emulated"):
+        duck.execute(rewritten.sql(dialect="duckdb")).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("sql", "handled"),
+    [
+        ("ALTER TABLE DB.S.T ADD SEARCH OPTIMIZATION ON EQUALITY(A, B)", True),
+        ("ALTER TABLE IF EXISTS T DROP SEARCH OPTIMIZATION", True),
+        ("-- why\nALTER TABLE DB.S.T DROP CLUSTERING KEY", True),
+        ("ALTER TABLE T CLUSTER BY (A)", True),
+        ("ALTER TABLE T SUSPEND RECLUSTER", True),
+        ("ALTER TABLE T ADD COLUMN SEARCH VARCHAR", False),
+        ("ALTER TABLE T SET DATA_RETENTION_TIME_IN_DAYS = 1", False),
+    ],
+)
+def test_table_option_clauses_are_recognised(sql: str, handled: bool) -> None:
+    assert table_options.handles(sql) is handled
+
+
+def test_scale_per_row_above_a_cast_scale_leaves_the_value_unchanged() -> None:
+    duck = duckdb.connect()
+    sql = "SELECT TRUNC(TRY_CAST('1.25' AS DECIMAL(12, 2)), S) FROM (VALUES (1), (2), (30)) t(S)"
+    rewritten = numeric.scale_per_row(sqlglot.parse_one(sql, "duckdb")).sql(dialect="duckdb")
+    assert "= 3 THEN" not in rewritten  # no branch past the input's scale of 2
+    assert [row[0] for row in duck.execute(rewritten).fetchall()] == [
+        Decimal("1.20"),
+        Decimal("1.25"),
+        Decimal("1.25"),
+    ]
+
+
+def test_exact_sums_drop_fakesnows_double_cast_only_where_duckdb_can_sum_exactly() -> None:
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE T AS SELECT CAST('155.45' AS DECIMAL(12, 2)) AS N, '2' AS V")
+    original = sqlglot.parse_one("SELECT SUM(N), SUM(V) FROM T", "snowflake")
+    numeric.mark_sum_arguments(original)
+    # What fakesnow hands over: every SUM argument wrapped in TRY_CAST(... AS DOUBLE).
+    wrapped = original.transform(
+        lambda node: (
+            exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
+            if isinstance(node.parent, exp.Sum)
+            else node
+        )
+    )
+
+    def binds(statement: exp.Expr) -> bool:
+        try:
+            duck.execute(f"EXPLAIN {statement.sql(dialect='duckdb')}")
+            return True
+        except duckdb.Error:
+            return False
+
+    exact = numeric.exact_sums(wrapped, binds)
+    assert duck.execute(exact.sql(dialect="duckdb")).fetchone() == (Decimal("155.45"), 2.0)

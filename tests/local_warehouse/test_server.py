@@ -12,14 +12,17 @@ from fakesnow.arrow import timestamp_to_sf_struct
 
 from local.warehouse import LocalWarehouse
 from local.warehouse.server import null_timestamps_as_null
+from tests.local_warehouse.conftest import admin
 
 
 @pytest.fixture
 def client(warehouse: LocalWarehouse) -> Iterator[snowflake.connector.SnowflakeConnection]:
     host, port = warehouse.serve()
     connection = snowflake.connector.connect(
-        user="local",
-        password="local",
+        user=warehouse.principals.admin.user,
+        role=warehouse.principals.admin.role,
+        warehouse=warehouse.variables.warehouse,
+        password="local",  # not checked locally (docs/local_warehouse.md)
         account="local",
         host=host,
         port=port,
@@ -37,7 +40,7 @@ def client(warehouse: LocalWarehouse) -> Iterator[snowflake.connector.SnowflakeC
 def test_null_timestamps_reach_the_connector_as_none(
     warehouse: LocalWarehouse, client: snowflake.connector.SnowflakeConnection
 ) -> None:
-    setup = warehouse.connect().cursor()
+    setup = admin(warehouse).cursor()
     setup.execute("CREATE TABLE OPS.TIMES (ID INT, TZ TIMESTAMP_TZ, NTZ TIMESTAMP_NTZ)")
     setup.execute(
         "INSERT INTO OPS.TIMES SELECT 1, '2024-05-01 10:00:00+00:00'::TIMESTAMP_TZ, "

@@ -12,7 +12,7 @@ from fakesnow.dialect import parse_one as fakesnow_parse_one
 from snowflake.connector.errors import ProgrammingError
 
 from local.warehouse import LocalWarehouse
-from tests.local_warehouse.conftest import query, sale
+from tests.local_warehouse.conftest import admin, query, sale
 
 STREAM = "BRONZE.JSON_RAW_DATA_STREAM"
 CONSUME = (
@@ -61,9 +61,11 @@ def test_cached_statements_answer_as_fakesnow_does(
     warehouse: LocalWarehouse, parses: list[str]
 ) -> None:
     warehouse.load_bronze([sale("T1", amount=2.5), sale("T2", "S002", 4.0)])
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(CONSUME.replace("?", "'r0'"))
-    qmark = warehouse._runtime.connect("POS_DB", paramstyle="qmark").cursor()
+    qmark = warehouse._runtime.connect(
+        "POS_DB", session=admin(warehouse).access.session, paramstyle="qmark"
+    ).cursor()
     # (statement, parameters, rows of the first run, rows of the second run)
     statements: list[tuple[str, list[Any] | None, list[Any], list[Any]]] = [
         (
@@ -116,7 +118,9 @@ def test_cached_statements_answer_as_fakesnow_does(
 def test_stream_bounds_are_taken_per_run_not_from_the_cached_text(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse._runtime.connect("POS_DB", paramstyle="qmark").cursor()
+    cursor = warehouse._runtime.connect(
+        "POS_DB", session=admin(warehouse).access.session, paramstyle="qmark"
+    ).cursor()
     warehouse.load_bronze([sale("T1")])
     cursor.execute(CONSUME, ["r1"])
     warehouse.load_bronze([sale("T2"), sale("T3")])
@@ -137,7 +141,9 @@ def test_stream_bounds_are_taken_per_run_not_from_the_cached_text(
 def test_cached_consumer_in_a_rolled_back_transaction_leaves_the_offset(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse._runtime.connect("POS_DB", paramstyle="qmark").cursor()
+    cursor = warehouse._runtime.connect(
+        "POS_DB", session=admin(warehouse).access.session, paramstyle="qmark"
+    ).cursor()
     warehouse.load_bronze([sale("T1")])
     cursor.execute(CONSUME, ["r1"])  # cached from here on
     warehouse.load_bronze([sale("T2")])
@@ -153,7 +159,7 @@ def test_cached_consumer_in_a_rolled_back_transaction_leaves_the_offset(
 
 
 def test_a_replaced_stream_is_not_read_through_a_stale_entry(warehouse: LocalWarehouse) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("CREATE TABLE BRONZE.OTHER (RECORD_CONTENT VARIANT)")
     cursor.execute("CREATE STREAM BRONZE.SWITCH_STREAM ON TABLE BRONZE.JSON_RAW_DATA")
     warehouse.load_bronze([sale("T1")])
@@ -170,7 +176,7 @@ def test_a_replaced_stream_is_not_read_through_a_stale_entry(warehouse: LocalWar
 def test_pyformat_parameters_are_formatted_by_fakesnow_and_never_cached(
     warehouse: LocalWarehouse,
 ) -> None:
-    cursor = warehouse.connect().cursor()  # the connector's default paramstyle: pyformat
+    cursor = admin(warehouse).cursor()  # the connector's default paramstyle: pyformat
     answers = []
     for value in ("a", "b'c"):
         cursor.execute("SELECT %(v)s AS V", {"v": value})
@@ -180,7 +186,7 @@ def test_pyformat_parameters_are_formatted_by_fakesnow_and_never_cached(
 
 
 def test_errors_on_the_cached_path_are_fakesnows_errors(warehouse: LocalWarehouse) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("CREATE TABLE SILVER.GONE (A INT)")
     for _ in range(2):
         cursor.execute("SELECT A FROM SILVER.GONE")
@@ -200,7 +206,7 @@ def test_errors_on_the_cached_path_are_fakesnows_errors(warehouse: LocalWarehous
 def test_cached_dml_joins_the_implicit_transaction_of_autocommit_off(
     warehouse: LocalWarehouse,
 ) -> None:
-    connection = warehouse.connect(autocommit=False)
+    connection = admin(warehouse, autocommit=False)
     cursor = connection.cursor()
     insert = "INSERT INTO SILVER.TOTALS (STORE_ID, AMOUNT, SALES) SELECT 'S1', 1, 1"
     cursor.execute(insert)
@@ -214,7 +220,7 @@ def test_cached_dml_joins_the_implicit_transaction_of_autocommit_off(
 
 
 def test_procedure_calls_reuse_their_statements(warehouse: LocalWarehouse) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     warehouse.load_bronze([sale("T1")])
     cursor.execute("CALL SILVER.PROCESS_RAW()")
     hits = _hits(warehouse)

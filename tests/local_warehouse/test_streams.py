@@ -6,7 +6,7 @@ import pytest
 from snowflake.connector.errors import ProgrammingError
 
 from local.warehouse import LocalWarehouse
-from tests.local_warehouse.conftest import query, sale
+from tests.local_warehouse.conftest import admin, query, sale
 
 STREAM = "BRONZE.JSON_RAW_DATA_STREAM"
 CONSUME = (
@@ -34,7 +34,7 @@ def test_autocommit_dml_consumes_everything_even_rows_its_where_filtered(
     warehouse: LocalWarehouse,
 ) -> None:
     warehouse.load_bronze([sale("T1"), sale("T2"), sale("T3")])
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(CONSUME + " WHERE RECORD_CONTENT:payload:transaction_id::STRING = 'T2'")
     assert query(warehouse, "SELECT TRANSACTION_ID FROM SILVER.SALES") == [("T2",)]
     assert warehouse.stream_backlog(STREAM) == 0
@@ -44,7 +44,7 @@ def test_autocommit_dml_consumes_everything_even_rows_its_where_filtered(
 
 def test_rolled_back_transaction_leaves_the_offset(warehouse: LocalWarehouse) -> None:
     warehouse.load_bronze([sale("T1"), sale("T2")])
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("BEGIN TRANSACTION")
     cursor.execute(CONSUME)
     cursor.execute("ROLLBACK")
@@ -54,7 +54,7 @@ def test_rolled_back_transaction_leaves_the_offset(warehouse: LocalWarehouse) ->
 
 def test_failed_autocommit_dml_leaves_the_offset(warehouse: LocalWarehouse) -> None:
     warehouse.load_bronze([sale("T1")])
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     with pytest.raises(ProgrammingError):
         # STORE_ID is NOT NULL: the statement fails after reading the stream.
         cursor.execute(
@@ -65,7 +65,7 @@ def test_failed_autocommit_dml_leaves_the_offset(warehouse: LocalWarehouse) -> N
 
 def test_repeatable_read_and_late_writer_is_not_skipped(warehouse: LocalWarehouse) -> None:
     warehouse.load_bronze([sale("T1"), sale("T2")])
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("BEGIN TRANSACTION")
     cursor.execute(f"SELECT COUNT(*) FROM {STREAM}")
     assert cursor.fetchall() == [(2,)]
@@ -85,7 +85,7 @@ def test_repeatable_read_and_late_writer_is_not_skipped(warehouse: LocalWarehous
 
 def test_stream_created_on_a_table_with_rows_starts_empty(warehouse: LocalWarehouse) -> None:
     warehouse.load_bronze([sale("T1")])
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute("CREATE STREAM BRONZE.LATE_STREAM ON TABLE BRONZE.JSON_RAW_DATA")
     assert warehouse.stream_backlog("BRONZE.LATE_STREAM") == 0
     with pytest.raises(ProgrammingError, match="already exists"):

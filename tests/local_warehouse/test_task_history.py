@@ -14,8 +14,8 @@ from snowflake.connector.errors import ProgrammingError
 from lambdas.snowflake_migrations.scripts import SqlVariables
 from lambdas.snowflake_monitor.health import task_history_start
 from lambdas.snowflake_monitor.queries import rows, window_params
-from local.warehouse import LocalWarehouse, task_history
-from tests.local_warehouse.conftest import query, sale
+from local.warehouse import LocalWarehouse
+from tests.local_warehouse.conftest import admin, query, sale
 
 PROCESS, TOTALS, CHECK = "PROCESS_RAW_TASK", "UPDATE_TOTALS_TASK", "HOURLY_CHECK"
 DOCUMENTED_COLUMNS = [
@@ -46,7 +46,7 @@ def runs(warehouse: LocalWarehouse) -> LocalWarehouse:
     with warehouse.fail_statement("SILVER.PROCESS_RAW", 2):
         assert [run.state for run in warehouse.run_due_tasks()] == ["FAILED"]
     assert [run.state for run in warehouse.run_due_tasks()] == ["SUCCEEDED", "SUCCEEDED"]
-    cursor = warehouse.connect().cursor()
+    cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
     cursor.execute(
         f"CREATE TASK SILVER.{CHECK} SCHEDULE = '60 MINUTES' "
         "WHEN SYSTEM$STREAM_HAS_DATA('BRONZE.JSON_RAW_DATA_STREAM') AS SELECT 1"
@@ -59,7 +59,7 @@ def runs(warehouse: LocalWarehouse) -> LocalWarehouse:
 
 
 def history(warehouse: LocalWarehouse, arguments: str = "") -> list[dict[str, Any]]:
-    cursor = warehouse.connect().cursor()
+    cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
     cursor.execute(f"SELECT * FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY({arguments}))")
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -68,7 +68,7 @@ def history(warehouse: LocalWarehouse, arguments: str = "") -> list[dict[str, An
 def test_known_runs_come_back_newest_first_with_the_documented_columns(
     runs: LocalWarehouse,
 ) -> None:
-    cursor = runs.connect().cursor()
+    cursor = runs.connect_as(runs.principals.admin).cursor()
     cursor.execute("SELECT * FROM TABLE(POS_DB.INFORMATION_SCHEMA.TASK_HISTORY())")
     assert [column[0] for column in cursor.description] == DOCUMENTED_COLUMNS
     found = history(runs)
@@ -145,7 +145,7 @@ def test_the_monitors_query_runs_unchanged(runs: LocalWarehouse) -> None:
     params = window_params(start, now + timedelta(minutes=1)) | {
         "history_start": task_history_start(start, now).isoformat()
     }
-    found = rows(runs.connect(), "task_failures", SqlVariables(), params)
+    found = rows(runs.connect_as(runs.principals.admin), "task_failures", SqlVariables(), params)
     assert [(row["TASK_NAME"], row["STATE"]) for row in found] == [
         (f"POS_DB.SILVER.{PROCESS}", "FAILED")
     ]
@@ -161,16 +161,30 @@ def test_the_monitor_never_asks_for_more_than_7_days() -> None:
     assert now - timedelta(days=7) < whole_history < now - timedelta(days=6)
 
 
-def test_which_tasks_are_visible_is_decided_in_one_place(
-    runs: LocalWarehouse, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The access-control emulation hooks ``visible_tasks``; its answer is all that shows."""
-    monkeypatch.setattr(
-        task_history,
-        "visible_tasks",
-        lambda connection, tasks: [task for task in tasks if task.name.name == TOTALS],
-    )
-    assert [row["NAME"] for row in history(runs)] == [TOTALS]
-    monkeypatch.setattr(task_history, "visible_tasks", lambda connection, tasks: [])
-    assert history(runs) == []
-    assert history(runs, "ERROR_ONLY => TRUE") == []
+def test_a_role_sees_the_runs_of_the_tasks_it_may_monitor_only(runs: LocalWarehouse) -> None:
+    """Usage notes of TASK_HISTORY: OWNERSHIP, MONITOR or OPERATE on the task, the global MONITOR
+    EXECUTION privilege, or ACCOUNTADMIN; runs of other tasks are left out, not refused."""
+    setup = admin(runs).cursor()
+    for statement in (
+        "CREATE ROLE WATCHER",
+        "CREATE USER WATCHER_SVC DEFAULT_ROLE = WATCHER",
+        "GRANT ROLE WATCHER TO USER WATCHER_SVC",
+        "GRANT USAGE ON DATABASE POS_DB TO ROLE WATCHER",
+        "GRANT USAGE ON SCHEMA POS_DB.SILVER TO ROLE WATCHER",
+        f"GRANT USAGE ON WAREHOUSE {runs.variables.warehouse} TO ROLE WATCHER",
+    ):
+        setup.execute(statement)
+
+    def seen() -> list[str]:
+        connection = runs.connect(user="WATCHER_SVC", warehouse=runs.variables.warehouse)
+        cursor = connection.cursor()
+        cursor.execute("SELECT NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY())")
+        return [row[0] for row in cursor.fetchall()]
+
+    assert seen() == []
+    setup.execute(f"GRANT MONITOR ON TASK POS_DB.SILVER.{TOTALS} TO ROLE WATCHER")
+    assert seen() == [TOTALS]
+    setup.execute(f"GRANT OPERATE ON TASK POS_DB.SILVER.{PROCESS} TO ROLE WATCHER")
+    assert seen() == [TOTALS, PROCESS, PROCESS]
+    setup.execute("GRANT MONITOR EXECUTION ON ACCOUNT TO ROLE WATCHER")
+    assert seen() == [CHECK, TOTALS, PROCESS, PROCESS]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from local.warehouse import LocalWarehouse
-from tests.local_warehouse.conftest import FIXTURE_SQL, query, sale
+from tests.local_warehouse.conftest import FIXTURE_SQL, admin, apply_fixture, query, sale
 
 PROCESS = "POS_DB.SILVER.PROCESS_RAW_TASK"
 TOTALS = "POS_DB.SILVER.UPDATE_TOTALS_TASK"
@@ -30,7 +30,7 @@ def test_triggered_tasks_run_in_dependency_order_until_idle(warehouse: LocalWare
 
 
 def test_suspended_task_does_not_run_and_execute_task_runs_it(warehouse: LocalWarehouse) -> None:
-    cursor = warehouse.connect().cursor()
+    cursor = admin(warehouse).cursor()
     cursor.execute(f"ALTER TASK {PROCESS} SUSPEND")
     warehouse.load_bronze([sale("T1")])
     assert warehouse.run_until_idle() == []
@@ -51,7 +51,7 @@ def test_failed_run_is_recorded_and_the_next_trigger_recovers(warehouse: LocalWa
 
 def test_streams_tasks_procedures_and_offsets_survive_a_restart(tmp_path: Path) -> None:
     first = LocalWarehouse(tmp_path / "db")
-    first.apply_migrations(FIXTURE_SQL)
+    apply_fixture(first)
     first.load_bronze([sale("T1")])
     first.run_until_idle()
     first.load_bronze([sale("T2")])
@@ -60,7 +60,9 @@ def test_streams_tasks_procedures_and_offsets_survive_a_restart(tmp_path: Path) 
     second = LocalWarehouse(tmp_path / "db")
     try:
         assert second.stream_backlog("BRONZE.JSON_RAW_DATA_STREAM") == 1
-        result = second.apply_migrations(FIXTURE_SQL)
+        result = second.apply_migrations(
+            FIXTURE_SQL, user=second.principals.admin.user, role=second.principals.admin.role
+        )
         assert result.applied == ["A__resume_tasks.sql"], "nothing changed but the always-script"
         assert [run.state for run in second.run_until_idle()] == ["SUCCEEDED", "SUCCEEDED"]
         assert sorted(query(second, "SELECT TRANSACTION_ID FROM SILVER.SALES")) == [

@@ -11,6 +11,7 @@ import pytest
 
 from lambdas.snowflake_migrations import handler
 from lambdas.snowflake_migrations.apply import EditedScriptError, MigrationError
+from lambdas.snowflake_migrations.scripts import SqlVariables
 from tests.migrations.conftest import DATABASE, REGION, Deployment, FakeLambdaContext
 
 CONTEXT = FakeLambdaContext()
@@ -220,3 +221,53 @@ def test_delete_succeeds_even_when_snowflake_is_unreachable(deployment: Deployme
     response = handler.on_event(deployment.event("Delete"), CONTEXT)
     assert response["Data"] == {"TasksSuspended": "unknown"}
     assert len(_sales(deployment)) == 2
+
+
+WAREHOUSE_NOTE = "V3__warehouse_note.sql"
+
+
+def _with_a_version_rendering_the_warehouse(deployment: Deployment) -> None:
+    # The checksum covers the rendered text, so a setting anywhere in it counts (in snowflake/,
+    # the warehouse appears in GRANT USAGE ON WAREHOUSE statements).
+    (deployment.scripts_dir / WAREHOUSE_NOTE).write_text(
+        "-- Sales recorded by the pipeline that runs on {{ warehouse }}\n"
+        "INSERT INTO {{ database }}.APP.SALES (SALE_ID, AMOUNT) SELECT 3, 1.00;\n"
+    )
+
+
+def test_changing_a_setting_rendered_into_an_applied_version_names_the_setting(
+    deployment: Deployment,
+) -> None:
+    _with_a_version_rendering_the_warehouse(deployment)
+    handler.on_event(deployment.event("Create"), CONTEXT)
+    history = deployment.history()
+    moved = SqlVariables(database=DATABASE, warehouse="OTHER_WH").as_dict()
+    event = deployment.event("Update", SqlVariables=moved)
+    event["OldResourceProperties"] = deployment.event("Update")["ResourceProperties"]
+
+    with pytest.raises(EditedScriptError) as refused:
+        handler.on_event(event, CONTEXT)
+
+    message = str(refused.value)
+    assert f"{WAREHOUSE_NOTE} renders the changed setting warehouse (was POS_WH, now OTHER_WH)" in (
+        message
+    )
+    assert "V1__" not in message and "V2__" not in message  # they do not render the warehouse
+    assert "set back any setting" in message
+    assert deployment.history() == history
+    assert len(_sales(deployment)) == 3
+
+
+def test_without_the_previous_settings_the_error_lists_the_settings_a_version_renders(
+    deployment: Deployment,
+) -> None:
+    """The command-line applier has no previous properties: it names the candidates."""
+    _with_a_version_rendering_the_warehouse(deployment)
+    handler.on_event(deployment.event("Create"), CONTEXT)
+    moved = SqlVariables(database=DATABASE, warehouse="OTHER_WH").as_dict()
+    with pytest.raises(EditedScriptError) as refused:
+        handler.on_event(deployment.event("Update", SqlVariables=moved), CONTEXT)
+    assert (
+        f"{WAREHOUSE_NOTE} (either the file was edited, or a setting it renders changed since it "
+        "was applied: database, warehouse)" in str(refused.value)
+    )

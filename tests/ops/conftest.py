@@ -12,9 +12,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.application import build_app
 from stacks.monitoring import PipelineMonitoring
 from stacks.requirements import REPO_ROOT
+from tests.cdk.conftest import synth_isolated
 
 MONITOR_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pos/monitor-MnOpQr"
 SETTINGS = {
@@ -41,15 +41,19 @@ class Synthesized:
         return stack.get_logical_id(construct.node.default_child)
 
 
-@pytest.fixture(scope="session")
-def ops_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def synthesize(settings: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    context.update(SETTINGS)
+    context.update(settings)
     context["aws:cdk:bundling-stacks"] = []  # assets are not what these tests check
     app = cdk.App(context=context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    stack = build_app(app)
+    stack = synth_isolated(app)
     app.synth()
     return Synthesized(stack.monitoring, Template.from_stack(stack))
+
+
+@pytest.fixture(scope="session")
+def ops_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(SETTINGS, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ def _report(warehouse: Any, now: datetime | None = None) -> HealthReport:
     """Everything since an hour ago, as the local CLI asks for it."""
     real_now = datetime.now(UTC)
     window = HealthWindow(real_now - timedelta(hours=1), real_now + timedelta(minutes=1))
-    connection = warehouse.connect()
+    connection = warehouse.connect_as(warehouse.principals.monitor)
     try:
         return compute_health(connection, window=window, now=now or real_now)
     finally:
@@ -100,7 +100,7 @@ def test_window_excludes_runs_outside_it(warehouse: Any) -> None:
     warehouse.load_bronze(bronze_rows([sale("T1")]))
     warehouse.run_until_idle()
     long_ago = datetime(2020, 1, 1, tzinfo=UTC)
-    connection = warehouse.connect()
+    connection = warehouse.connect_as(warehouse.principals.monitor)
     try:
         report = compute_health(
             connection,

@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 
 from lambdas.snowflake_monitor import metrics as m
+from lambdas.snowflake_monitor.handler import MonitorSettings
 from lambdas.snowflake_monitor.health import (
     HealthRows,
     HealthWindow,
@@ -54,7 +55,7 @@ def test_local_warehouse_health_lands_in_cloudwatch(warehouse: Any, cloudwatch: 
     with warehouse.fail_statement("GOLD.UPDATE_DAILY_SUMMARY", 1):
         warehouse.run_due_tasks()
     now = datetime.now(UTC)
-    connection = warehouse.connect()
+    connection = warehouse.connect_as(warehouse.principals.monitor)
     try:
         report = compute_health(
             connection,
@@ -129,3 +130,25 @@ def test_large_reports_are_split_into_allowed_requests() -> None:
     datum = {"MetricName": "x", "Value": 1.0, "Unit": "Count"}
     assert m.publish(Recorder(), [datum] * 2500) == 3
     assert calls == [1000, 1000, 500]
+
+
+def test_the_monitor_counts_the_interval_it_is_scheduled_at() -> None:
+    """The stack passes monitor_interval_minutes; each run then counts the last whole interval,
+    so a 15-minute schedule neither skips 10 minutes nor counts a run twice."""
+    environ = {
+        "SNOWFLAKE_ACCOUNT_URL": "https://myorg-pos.snowflakecomputing.com",
+        "SNOWFLAKE_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:m-AbCdEf",
+        "SNOWFLAKE_ROLE": "POS_MONITOR",
+        "SNOWFLAKE_WAREHOUSE": "POS_WH",
+        "SNOWFLAKE_DATABASE": "POS_DB",
+    }
+    assert MonitorSettings.from_environment(environ).window == timedelta(minutes=5)
+    settings = MonitorSettings.from_environment({**environ, "MONITOR_WINDOW_MINUTES": "15"})
+    assert settings.window == timedelta(minutes=15)
+    window = HealthWindow.ending_before(
+        datetime(2026, 12, 2, 9, 14, 7, tzinfo=UTC), settings.window
+    )
+    assert (window.start, window.end) == (
+        datetime(2026, 12, 2, 8, 45, tzinfo=UTC),
+        datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from producer.catalog import PAYMENT_METHODS, PRODUCTS, STORES
+from producer.catalog import MINOR_UNITS, PAYMENT_METHODS, PRODUCTS, STORES
 
 SNOWFLAKE_DIR = Path(__file__).resolve().parents[2] / "snowflake"
 
@@ -15,7 +15,7 @@ def test_catalog_matches_seeded_dimensions(tmp_path: Path) -> None:
 
     with LocalWarehouse(tmp_path / "warehouse") as warehouse:
         warehouse.apply_migrations(SNOWFLAKE_DIR)
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
         cursor.execute(
             "SELECT STORE_ID, CITY, TIME_ZONE, COUNTRY, CURRENCY FROM SILVER.DIM_STORE ORDER BY 1"
         )
@@ -30,6 +30,11 @@ def test_catalog_matches_seeded_dimensions(tmp_path: Path) -> None:
         ]
         cursor.execute("SELECT PAYMENT_METHOD FROM SILVER.DIM_PAYMENT_METHOD ORDER BY 1")
         methods = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT CURRENCY_CODE, MINOR_UNIT FROM SILVER.DIM_CURRENCY")
+        minor_units = {code: int(unit) for code, unit in cursor.fetchall()}
     assert stores == [(s.store_id, s.city, s.time_zone, s.country, s.currency) for s in STORES]
     assert products == [(p.product_id, p.name, p.category, p.list_price) for p in PRODUCTS]
     assert methods == sorted(PAYMENT_METHODS)
+    # Every store's currency is in DIM_CURRENCY with the minor unit the producer prices in.
+    assert {store.currency for store in STORES} == set(MINOR_UNITS)
+    assert {code: minor_units[code] for code in MINOR_UNITS} == MINOR_UNITS

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from producer.catalog import PAYMENT_METHODS, PRODUCTS, STORES_BY_ID
+from producer.catalog import MINOR_UNITS, PAYMENT_METHODS, PRODUCTS, STORES_BY_ID, price_in
 from producer.generator import DUPLICATE, VALID, BadKind, GeneratorOptions, SaleGenerator
 from producer.records import UNKNOWN_PARTITION_KEY
 
@@ -49,7 +49,10 @@ def test_good_sales_are_consistent_pos_v1_documents() -> None:
         )
         assert Decimal(str(sale["total_amount"])) == total
         for item in sale["items"]:
-            assert Decimal(str(item["price"])) == products[item["product_id"]].list_price
+            price = Decimal(str(item["price"]))
+            assert price == price_in(products[item["product_id"]], store.currency)
+            # No more decimals than the currency's minor unit (JPY: whole yen), as Silver requires.
+            assert -price.as_tuple().exponent <= MINOR_UNITS[store.currency]  # type: ignore[operator]
         if sale["refund"] is not None:
             assert 0 < sale["refund"]["refund_amount"] <= sale["total_amount"]
 

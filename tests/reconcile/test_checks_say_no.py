@@ -50,7 +50,7 @@ def run_sql(workdir: Path, *statements: str) -> list[tuple[Any, ...]]:
     from local.warehouse import LocalWarehouse
 
     with LocalWarehouse(workdir / "warehouse") as warehouse:
-        cursor = warehouse.connect().cursor()
+        cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
         for statement in statements:
             cursor.execute(statement)
         return [tuple(row) for row in cursor.fetchall()]

@@ -46,6 +46,8 @@ STREAM = DeliveryStream(
 ARRIVAL = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
 
 BronzeRow = tuple[str, str]
+# The seeded store whose currency (JPY) has no decimals.
+YEN_STORE = "S007"
 
 
 def sale(
@@ -54,13 +56,16 @@ def sale(
     store_id: str = "S001",
     city: str = "New York",
     timestamp: str = "2026-11-30T09:15:02.123-05:00",
-    items: Sequence[tuple[str, str, int, bool]] = (("P001", "59.99", 2, False),),
+    items: Sequence[tuple[str, str, int, bool]] | None = None,
     payment_method: str = "credit_card",
     refund: str | None = None,
     total: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A valid pos.v1 sale; ``items`` are (product_id, price, quantity, canceled)."""
+    """A valid pos.v1 sale; ``items`` are (product_id, price, quantity, canceled). By default two
+    P001 at the store's shelf price: 59.99, or 5999 in the yen store (JPY has no decimals)."""
+    if items is None:
+        items = (("P001", "5999" if store_id == YEN_STORE else "59.99", 2, False),)
     lines: list[dict[str, Any]] = [
         {"product_id": product, "price": Decimal(price), "quantity": qty, "canceled": canceled}
         for product, price, qty, canceled in items

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from local.warehouse import LocalWarehouse, TaskRun
+from tests.snowflake.backends import LocalBackend, Run, SnowflakeAccountBackend
 from tests.snowflake.bronze import BronzeRow
 
 PROCESS_RAW_POS = "SILVER.PROCESS_RAW_POS"
@@ -20,6 +20,7 @@ STREAMS = (
     "SILVER.PROCESSED_FOR_INVENTORY_STREAM",
     "SILVER.PROCESSED_FOR_GOLD_STREAM",
 )
+QUEUE = "SILVER.PROCESS_RAW_POS_QUEUE"
 WORK_TABLES = (
     "SILVER.PROCESS_RAW_POS_WORK_RECORD",
     "SILVER.PROCESS_RAW_POS_WORK_LINE",
@@ -30,10 +31,26 @@ WORK_TABLES = (
 
 @dataclass
 class Pipeline:
-    warehouse: LocalWarehouse
+    backend: LocalBackend | SnowflakeAccountBackend
+
+    def connect(self) -> Any:
+        """The administrator (ACCOUNTADMIN), who inspects what the pipeline's own principals did:
+        Firehose loads Bronze as its user, the tasks run as their owner role."""
+        return self.backend.connect_as(self.backend.principals.admin)
+
+    def call(self, procedure: str) -> None:
+        connection = self.connect()
+        try:
+            connection.cursor().execute(f"CALL {procedure}()")
+        finally:
+            connection.close()
+
+    def fail_statement(self, procedure: str, statement: int) -> Any:
+        """Make a statement of the procedure's next CALL fail (local warehouse only)."""
+        return self.backend.fail_statement(procedure, statement)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        connection = self.warehouse.connect()
+        connection = self.connect()
         try:
             cursor = connection.cursor()
             cursor.execute(sql, params)
@@ -42,15 +59,15 @@ class Pipeline:
             connection.close()
 
     def load(self, rows: Sequence[BronzeRow]) -> None:
-        self.warehouse.load_bronze(rows)
+        self.backend.load_bronze(rows)
 
-    def run(self) -> list[TaskRun]:
-        runs = self.warehouse.run_until_idle()
+    def run(self) -> list[Run]:
+        runs = self.backend.run_until_idle()
         failed = [run for run in runs if run.state != "SUCCEEDED"]
         assert not failed, failed
         return runs
 
-    def deliver(self, rows: Sequence[BronzeRow]) -> list[TaskRun]:
+    def deliver(self, rows: Sequence[BronzeRow]) -> list[Run]:
         self.load(rows)
         return self.run()
 
@@ -95,7 +112,11 @@ class Pipeline:
         return [row for row in rows if procedure is None or row["PROCEDURE_NAME"] == procedure]
 
     def backlog(self) -> dict[str, int]:
-        return {stream: self.warehouse.stream_backlog(stream) for stream in STREAMS}
+        """Records waiting per consumer, by its stream: the stream's unconsumed rows, plus (for
+        PROCESS_RAW_POS) the records it has moved into its queue and not processed yet."""
+        waiting = {stream: self.backend.stream_backlog(stream) for stream in STREAMS}
+        waiting[STREAMS[0]] += self.query(f"SELECT COUNT(*) FROM {QUEUE}")[0][0]
+        return waiting
 
     def snapshot(self) -> dict[str, Any]:
         """Every table a run can change, for 'nothing changed' assertions."""
@@ -121,6 +142,11 @@ class Pipeline:
                 )
                 for key, row in self.gold().items()
             ),
+            "keys": sorted(
+                self.query(
+                    "SELECT TRANSACTION_ID, CONTENT_HASH FROM SILVER.RETAIL_POS_TRANSACTION_KEY"
+                )
+            ),
             "work": {
                 table: self.query(f"SELECT COUNT(*) FROM {table}")[0][0] for table in WORK_TABLES
             },
@@ -131,7 +157,7 @@ class Pipeline:
         return [tuple(v for k, v in row.items() if k not in skip) for row in self.silver_lines()]
 
     def _dicts(self, sql: str) -> list[dict[str, Any]]:
-        connection = self.warehouse.connect()
+        connection = self.connect()
         try:
             cursor = connection.cursor()
             cursor.execute(sql)

@@ -8,7 +8,8 @@ import pytest
 
 from lambdas.snowflake_migrations.scripts import SqlVariables, discover
 from local.warehouse.procedures import parse_create_procedure
-from local.warehouse.scripting import Commit
+from local.warehouse.scripting import BeginTransaction, Commit
+from tests.snowflake.backends import local_only
 from tests.snowflake.bronze import KinesisShard, deliver, encode, sale
 from tests.snowflake.conftest import SQL_DIR
 from tests.snowflake.invariants import assert_invariants
@@ -26,14 +27,20 @@ PROCEDURE_SCRIPTS = {
 }
 
 
-def _statements_through_commit(procedure: str) -> int:
-    """Body statements up to and including COMMIT (a failure after COMMIT cannot undo it)."""
+def _transaction_bounds(procedure: str) -> list[tuple[int, int]]:
+    """(BEGIN TRANSACTION, COMMIT) positions of each transaction of the body, 1-based, counting
+    the body's statements as the failure injection does (an IF whose branch does not run counts
+    once: in these runs the one-time key backfill and the key check do not run)."""
     [script] = [
         s for s in discover(SQL_DIR, SqlVariables()) if s.name == PROCEDURE_SCRIPTS[procedure]
     ]
     create = next(statement for statement in script.statements() if statement.startswith("CREATE"))
     body = parse_create_procedure(create).block.body
-    return next(i for i, statement in enumerate(body, start=1) if isinstance(statement, Commit))
+    begins = [
+        i for i, statement in enumerate(body, start=1) if isinstance(statement, BeginTransaction)
+    ]
+    commits = [i for i, statement in enumerate(body, start=1) if isinstance(statement, Commit)]
+    return list(zip(begins, commits, strict=True))
 
 
 def _mixed_batch(shard: KinesisShard) -> list[tuple[str, str]]:
@@ -54,21 +61,50 @@ def _stage_for(pipeline: Pipeline, procedure: str) -> None:
         pipeline.load(rows)
         return
     pipeline.load(rows)
-    connection = pipeline.warehouse.connect()
-    try:
-        connection.cursor().execute("CALL SILVER.PROCESS_RAW_POS()")
-    finally:
-        connection.close()
+    pipeline.call(PROCESS_RAW_POS)
 
 
 def _failure_points(procedure: str) -> list[int]:
-    """The first write, one in the middle, the last before COMMIT and COMMIT itself (every point
-    is covered the same way; these keep the suite's time in budget)."""
-    commit = _statements_through_commit(procedure)
-    return sorted({2, commit // 2, commit - 1, commit})
+    """Per transaction: its first statement, and for the last one also a statement in the middle,
+    the last before COMMIT and COMMIT itself (every point is covered the same way; these keep the
+    suite's time in budget). For PROCESS_RAW_POS that includes failing after its enqueue
+    transaction committed: the queue then holds the records and the next run completes them."""
+    bounds = _transaction_bounds(procedure)
+    points = {begin + 1 for begin, _ in bounds}
+    begin, commit = bounds[-1]
+    return sorted(points | {(begin + commit) // 2, commit - 1, commit})
 
 
 CASES = [(procedure, n) for procedure in PROCEDURE_SCRIPTS for n in _failure_points(procedure)]
+
+
+def test_a_privilege_lost_mid_run_rolls_the_run_back_and_the_next_run_completes(
+    pipeline: Pipeline,
+) -> None:
+    """A failure Snowflake itself raises, on both tiers: the transform role loses INSERT on the
+    rejected table, so PROCESS_RAW_POS fails after writing Silver inside its transaction."""
+    backend = pipeline.backend
+    rejected = f"{backend.variables.database}.SILVER.RETAIL_POS_REJECTED"
+    grant = f"INSERT ON TABLE {rejected} {{}} ROLE {backend.variables.transform_role}"
+    admin = pipeline.connect()
+    try:
+        admin.cursor().execute(f"REVOKE {grant.format('FROM')}")
+        pipeline.load(_mixed_batch(KinesisShard()))
+        before, backlog = pipeline.snapshot(), pipeline.backlog()
+        runs = backend.run_until_idle()
+        assert [run.state for run in runs] == ["FAILED"]
+        assert "Insufficient privileges to operate on table 'RETAIL_POS_REJECTED'" in str(
+            runs[0].error
+        )
+        assert pipeline.snapshot() == before  # nothing of the run stayed, Silver included
+        assert pipeline.backlog() == backlog
+        assert pipeline.run_log(PROCESS_RAW_POS)[-1]["STATUS"] == "FAILED"
+        admin.cursor().execute(f"GRANT {grant.format('TO')}")
+    finally:
+        admin.close()
+    pipeline.run()
+    assert pipeline.transactions() == {"A1", "A2"}
+    assert len(pipeline.rejected()) == 1
 
 
 @pytest.mark.slow
@@ -76,12 +112,13 @@ CASES = [(procedure, n) for procedure in PROCEDURE_SCRIPTS for n in _failure_poi
 def test_failure_at_any_statement_leaves_no_trace_and_next_run_completes(
     pipeline: Pipeline, procedure: str, statement: int
 ) -> None:
+    local_only("failure injection at a statement needs the local warehouse")
     _stage_for(pipeline, procedure)
     before, backlog = pipeline.snapshot(), pipeline.backlog()
-    connection = pipeline.warehouse.connect()
+    connection = pipeline.connect()
     try:
         with (
-            pipeline.warehouse.fail_statement(procedure, statement),
+            pipeline.fail_statement(procedure, statement),
             pytest.raises(Exception, match="injected failure"),
         ):
             connection.cursor().execute(f"CALL {procedure}()")
@@ -89,7 +126,8 @@ def test_failure_at_any_statement_leaves_no_trace_and_next_run_completes(
         connection.close()
 
     assert pipeline.snapshot() == before  # no partial write anywhere, work tables empty
-    assert pipeline.backlog() == backlog  # the stream did not advance
+    # Nothing consumed: still in the stream, or (a committed enqueue) in PROCESS_RAW_POS's queue.
+    assert pipeline.backlog() == backlog
     failed = pipeline.run_log(procedure)[-1]
     assert failed["STATUS"] == "FAILED"
     assert "injected failure" in failed["ERROR_MESSAGE"]

@@ -161,7 +161,7 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 def columns(pipeline: Pipeline, table: str) -> set[str]:
-    connection = pipeline.warehouse.connect()
+    connection = pipeline.connect()
     try:
         cursor = connection.cursor()
         cursor.execute(f"SELECT * FROM {table} LIMIT 0")

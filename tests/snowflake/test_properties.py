@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from local.warehouse import LocalWarehouse
 from tests.profiles import examples
+from tests.snowflake.backends import LocalBackend
 from tests.snowflake.bronze import KinesisShard, deliver, encode, sale
 from tests.snowflake.invariants import assert_invariants
 from tests.snowflake.pipeline import PROCESS_RAW_POS, Pipeline
@@ -74,7 +75,7 @@ def check_scenario(template: Path, work_dir: Path, scenario: Scenario) -> None:
     db_dir = work_dir / "warehouse"
     shutil.copytree(template, db_dir)
     with LocalWarehouse(db_dir) as warehouse:
-        pipeline = Pipeline(warehouse)
+        pipeline = Pipeline(LocalBackend(warehouse))
         shard = KinesisShard()
         sent = []
         index = 0

@@ -19,6 +19,7 @@ import orjson
 import pytest
 
 from local.warehouse import LocalWarehouse
+from tests.snowflake.backends import LocalBackend
 from tests.snowflake.bronze import KinesisShard, deliver, encode, forced_valid, sale
 from tests.snowflake.pipeline import Pipeline
 
@@ -102,7 +103,7 @@ def outcome(
     db_dir = tmp_path_factory.mktemp("rule-boundaries") / "warehouse"
     shutil.copytree(migrated_template, db_dir)
     with LocalWarehouse(db_dir) as warehouse:
-        pipeline = Pipeline(warehouse)
+        pipeline = Pipeline(LocalBackend(warehouse))
         shard = KinesisShard(arrival=SHARD_START.arrival)
         records = [shard.put(encode(event)) for event, _ in CASES.values()]
         rows = forced_valid(deliver(records))

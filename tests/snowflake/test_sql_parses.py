@@ -1,8 +1,8 @@
 """Every script in snowflake/, and every ``$$`` body inside it, parses as Snowflake SQL.
 
 sqlfluff sees a procedure or task body as a string literal, so the bodies are extracted and parsed
-on their own. Rendered for both task configurations (warehouse and serverless), since the Jinja
-``{% if task_warehouse %}`` branches produce different SQL.
+on their own. Rendered for both task configurations (warehouse and serverless) and without search
+optimization (Standard Edition), since those Jinja branches produce different SQL.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ DOLLAR_BODY = re.compile(r"\$\$(.*?)\$\$", re.DOTALL)
 VARIABLE_SETS = {
     "warehouse_tasks": SqlVariables(task_warehouse="POS_WH"),
     "serverless_tasks": SqlVariables(task_warehouse=""),
+    "standard_edition": SqlVariables(search_optimization="false"),
 }
 SCRIPT_PATHS = sorted(SQL_DIR.glob("*.sql"))
 

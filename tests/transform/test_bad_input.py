@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from typing import Any
 
@@ -136,6 +137,7 @@ def test_bad_record_is_ok_with_status_and_every_error(
     assert result == "Ok"
     meta = envelope["meta"]
     assert meta["status"] == status
+    assert meta["content_sha256"] == hashlib.sha256(data).hexdigest()
     assert [(error["loc"], error["type"]) for error in meta["errors"]] == errors
     orjson.loads(envelope_bytes)  # the strict parser reads every Ok output too
     if status == "invalid":
@@ -214,3 +216,23 @@ def test_errors_are_capped_with_a_marker() -> None:
     assert verdict.status == "invalid"
     assert len(verdict.errors) == MAX_ERRORS_PER_RECORD + 1
     assert verdict.errors[-1] == {"loc": "", "type": "too_many_errors"}
+
+
+def test_content_identity_is_the_bytes_not_the_delivery() -> None:
+    """A redelivered copy (new record id, new received_at) keeps its hash; other bytes do not."""
+    data = with_sale()
+    first = firehose_kinesis_event([(data, "S001")])
+    again = firehose_kinesis_event([(data, "S001"), (data, "S001")])
+    hashes = {
+        json.loads(base64.b64decode(record["data"]))["meta"]["content_sha256"]
+        for event, received_at in (
+            (first, "2026-11-30T06:00:00.123Z"),
+            (again, "2026-12-01T00:00:00.000Z"),
+        )
+        for record in transform_batch(event["records"], received_at=received_at).records
+    }
+    assert hashes == {hashlib.sha256(data).hexdigest()}
+    reordered = json.dumps(dict(reversed(list(SALE.items()))), separators=(",", ":")).encode()
+    _, envelope, _ = run_one(reordered)
+    assert envelope["meta"]["content_sha256"] == hashlib.sha256(reordered).hexdigest()
+    assert envelope["meta"]["content_sha256"] not in hashes  # identity is the bytes the POS sent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -44,6 +45,8 @@ def assert_envelope(output: dict[str, Any], source: dict[str, Any]) -> None:
     assert meta["transform"] == TRANSFORM_VERSION
     assert RECEIVED_AT.match(meta["received_at"])
     assert meta["record_id"] == source["recordId"]
+    # The content identity: SHA-256 of the bytes exactly as they arrived (docs/contracts.md).
+    assert meta["content_sha256"] == hashlib.sha256(base64.b64decode(source["data"])).hexdigest()
     assert ("payload" in output) != ("raw" in output)
     assert all(set(error) == {"loc", "type"} for error in meta["errors"])
     assert (meta["status"] == "valid") == (meta["errors"] == [])

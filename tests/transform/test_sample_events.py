@@ -84,7 +84,7 @@ def silver_after(warehouse: LocalWarehouse, event: dict[str, Any]) -> tuple[set[
     warehouse.load_bronze(bronze_rows(event))
     runs = warehouse.run_until_idle()
     assert [run for run in runs if run.state != "SUCCEEDED"] == []
-    connection = warehouse.connect()
+    connection = warehouse.connect_as(warehouse.principals.admin)
     try:
         cursor = connection.cursor()
         cursor.execute("SELECT DISTINCT TRANSACTION_ID FROM SILVER.RETAIL_POS_PROCESSED")

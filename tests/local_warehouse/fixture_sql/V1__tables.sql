@@ -4,16 +4,23 @@ CREATE SCHEMA IF NOT EXISTS {{ database }}.BRONZE;
 CREATE SCHEMA IF NOT EXISTS {{ database }}.SILVER;
 CREATE SCHEMA IF NOT EXISTS {{ database }}.OPS;
 
+-- Applied as the local admin (ACCOUNTADMIN), which owns everything here. The Firehose user and its
+-- ingest role exist so that LocalWarehouse.load_bronze loads as in production.
 CREATE ROLE IF NOT EXISTS {{ transform_role }};
+CREATE ROLE IF NOT EXISTS {{ ingest_role }};
+CREATE USER IF NOT EXISTS {{ firehose_user }} TYPE = SERVICE;
+GRANT ROLE {{ ingest_role }} TO USER {{ firehose_user }};
 CREATE WAREHOUSE IF NOT EXISTS {{ warehouse }} WITH WAREHOUSE_SIZE = 'XSMALL' AUTO_SUSPEND = 60;
 GRANT USAGE ON DATABASE {{ database }} TO ROLE {{ transform_role }};
-USE ROLE {{ transform_role }};
+GRANT USAGE ON DATABASE {{ database }} TO ROLE {{ ingest_role }};
+GRANT USAGE ON SCHEMA {{ database }}.BRONZE TO ROLE {{ ingest_role }};
 
 CREATE TABLE IF NOT EXISTS {{ database }}.BRONZE.JSON_RAW_DATA (
     RECORD_CONTENT VARIANT,
     RECORD_METADATA VARIANT
 );
 ALTER TABLE {{ database }}.BRONZE.JSON_RAW_DATA SET CHANGE_TRACKING = TRUE;
+GRANT INSERT ON TABLE {{ database }}.BRONZE.JSON_RAW_DATA TO ROLE {{ ingest_role }};
 
 CREATE TABLE IF NOT EXISTS {{ database }}.SILVER.SALES (
     TRANSACTION_ID VARCHAR NOT NULL,

@@ -1,0 +1,9 @@
+SELECT
+    PRIVILEGE,
+    KIND,
+    NAME,
+    GRANTEE_KIND,
+    GRANTEE,
+    GRANT_OPTION,
+    GRANTED_BY
+FROM {{ database }}._LOCAL.ACCESS_GRANTS

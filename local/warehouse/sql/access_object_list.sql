@@ -1,0 +1,6 @@
+SELECT
+    KIND,
+    NAME,
+    OWNER,
+    PROPERTIES
+FROM {{ database }}._LOCAL.ACCESS_OBJECTS

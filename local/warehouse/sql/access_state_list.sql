@@ -1,0 +1,4 @@
+SELECT
+    STATE_KEY,
+    STATE_VALUE
+FROM {{ database }}._LOCAL.ACCESS_STATE
