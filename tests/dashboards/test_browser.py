@@ -88,7 +88,7 @@ def dashboards_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     warehouse = create_warehouse(work_dir / "warehouse")
     deliver(warehouse, work_dir, with_bulk_sale(warehouse, SEED_PLAN))
     warehouse.run_until_idle()
-    cursor = warehouse.connect().cursor()
+    cursor = warehouse.connect_as(warehouse.principals.admin).cursor()
     cursor.execute(SILVER_LINES)
     names = [column[0] for column in cursor.description]
     SILVER[:] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
