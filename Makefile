@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.package-lock.json
 MIN_NODE_MAJOR := 22
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup browser node-tools node-version test test-snowflake lint format demo demo-run dashboards synth clean
+.PHONY: setup browser node-tools node-version test test-snowflake lint format mutation demo demo-run dashboards synth clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,14 @@ test-snowflake: $(STAMP)
 	POS_TEST_BACKEND=snowflake $(BIN)/pytest tests/snowflake/test_scenarios.py \
 		tests/snowflake/test_atomicity_and_invariants.py tests/access/test_grants.py -rs
 
+# Mutation testing (not part of make test; about an hour on two cores): mutmut over the Python
+# cores, the SQL mutation harness over the procedures, and the property test's power figure.
+# Scores and every survivor: docs/testing.md.
+mutation: $(STAMP)
+	$(BIN)/python -m mutation.python
+	$(BIN)/python -m mutation.sql
+	$(BIN)/python -m mutation.power
+
 # Producer → Kinesis → Firehose → transform → Bronze → tasks → Silver/Gold, reconciled; then the
 # dashboards on http://127.0.0.1:8501 over the same warehouse (Ctrl-C to stop).
 demo: demo-run dashboards
@@ -81,4 +89,4 @@ synth: $(STAMP) node-version
 	npx cdk synth --quiet $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .local
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .local .mutation

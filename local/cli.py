@@ -4,7 +4,8 @@
 Firehose worker through the real transform handler into the local Snowflake, runs the tasks, and
 ends with a reconciliation table (exit code 1 when anything does not reconcile) and the pipeline's
 health figures (``local/pipeline/health.py``). Run the same command again after a crash to
-resume. ``serve`` keeps the warehouse reachable for dashboards and runs its tasks.
+resume. ``reconcile`` checks a run's workdir again without running anything; ``serve`` keeps
+the warehouse reachable for dashboards and runs its tasks.
 
 Both stop cleanly on Ctrl-C (SIGINT) and SIGTERM: ``run`` stops its moto server and producer
 processes and waits for them (its warehouse and ledger are crash-safe, so the same command
@@ -60,17 +61,44 @@ def run(options: RunOptions, report_json: Path | None = None) -> int:
         # The pipeline's own threads are mid-flight; the warehouse and the ledger are
         # crash-safe (a restart resumes), so leave at once rather than unwind them.
         os._exit(exit_code(interrupted))
+    _report(result, report_json)
+    console.print(
+        f"Dashboards: [bold]pos local dashboards --workdir {options.workdir}[/]"
+        " (http://127.0.0.1:8501)"
+    )
+    return reconciliation_exit_code(result)
+
+
+class NoRunError(FileNotFoundError):
+    """The workdir holds no run to reconcile."""
+
+
+def reconcile(workdir: Path, report_json: Path | None = None) -> int:
+    """Check a run's workdir again, as the end of ``run`` does; nothing is produced or
+    processed. Returns the exit code (0 = reconciled)."""
+    from lambdas.transform.handler import lambda_handler
+    from local.warehouse import LocalWarehouse
+
+    if not (workdir / "run.json").exists():
+        raise NoRunError(f"{workdir} holds no run")
+    pipeline = LocalPipeline(RunOptions(workdir=workdir), LocalWarehouse, lambda_handler)
+    result = pipeline.reconcile_existing()
+    _report(result, report_json)
+    return reconciliation_exit_code(result)
+
+
+def reconciliation_exit_code(result: RunResult) -> int:
+    """0 when every reconciliation check holds, 1 otherwise."""
+    return 0 if result.reconciliation.ok else 1
+
+
+def _report(result: RunResult, report_json: Path | None) -> None:
     report = result.report()
     _print_report(report)
     console.print(health_table(report["health"]))
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
-    console.print(
-        f"Dashboards: [bold]pos local dashboards --workdir {options.workdir}[/]"
-        " (http://127.0.0.1:8501)"
-    )
-    return 0 if result.reconciliation.ok else 1
 
 
 def _run_with_progress(pipeline: LocalPipeline) -> RunResult:

@@ -66,6 +66,10 @@ def run(
     buffer_interval: Annotated[
         float | None, typer.Option(min=0, help="Override the Firehose buffer interval (s).")
     ] = None,
+    buffer_size: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Override the Firehose buffer size (MiB, may be < 1)."),
+    ] = None,
     report_json: Annotated[
         Path | None, typer.Option(help="Write the reconciliation and health here.")
     ] = None,
@@ -92,7 +96,29 @@ def run(
     )
     if buffer_interval is not None:
         options = dataclasses.replace(options, buffer_interval_s=buffer_interval)
+    if buffer_size is not None:
+        from local.firehose.buffer import MIB
+
+        options = dataclasses.replace(options, buffer_size_bytes=int(buffer_size * MIB))
     raise typer.Exit(cli.run(options, report_json))
+
+
+@app.command(epilog="Example:\n\n  pos local reconcile --workdir .local/demo")
+def reconcile(
+    workdir: Workdir = DEFAULT_WORKDIR,
+    report_json: Annotated[
+        Path | None, typer.Option(help="Write the reconciliation and health here.")
+    ] = None,
+) -> None:
+    """Check a run's workdir again, as the end of `run` does; nothing is produced or processed.
+    Exit code 1 when anything does not reconcile."""
+    from local import cli
+
+    try:
+        code = cli.reconcile(workdir, report_json)
+    except cli.NoRunError as error:
+        raise typer.BadParameter(str(error), param_hint="--workdir") from None
+    raise typer.Exit(code)
 
 
 @app.command(

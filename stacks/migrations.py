@@ -1,8 +1,9 @@
 """The custom resource that applies ``snowflake/`` to the account on every deploy that changes it.
 
 A ``custom_resources.Provider`` runs ``lambdas.snowflake_migrations.handler.on_event``. The
-resource's properties carry the Snowflake settings and a fingerprint of the SQL files, so editing
-any script (or a name) makes CloudFormation send an Update and the new scripts are applied.
+resource's properties carry the Snowflake settings, a fingerprint of the SQL files and one of the
+handler's bundle, so editing any script, a name or the handler's code makes CloudFormation send an
+Update and the scripts are applied again.
 The handler logs in as the deploy user whose key pair is in its own secret: the Firehose user only
 holds the ingest role and must not be able to change schemas.
 """
@@ -15,7 +16,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from lambdas.snowflake_migrations.scripts import scripts_fingerprint
-from stacks.bundling import BundleSpec
+from stacks.bundling import BundleSpec, Platform, bundle_fingerprint
 from stacks.config import PipelineConfig
 from stacks.functions import (
     FunctionSettings,
@@ -111,5 +112,8 @@ class SnowflakeMigrations(Construct):
                 "Role": config.deploy_role,
                 "SqlVariables": config.sql_variables.as_dict(),
                 "ScriptsFingerprint": scripts_fingerprint(SCRIPTS_DIR),
+                # The handler's own code too: CloudFormation sends an Update only when a property
+                # changes, so a fixed migrations engine must change one to run again.
+                "CodeFingerprint": bundle_fingerprint(MIGRATIONS_BUNDLE, Platform.lambda_arm64()),
             },
         )

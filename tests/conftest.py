@@ -12,3 +12,7 @@ import os
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "pos-transform-test")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "RetailPosPipelineTest")
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+
+from tests import profiles
+
+profiles.load()

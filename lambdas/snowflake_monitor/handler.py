@@ -23,7 +23,6 @@ from lambdas.snowflake_monitor.health import (
     DEFAULT_WINDOW,
     HealthReport,
     HealthWindow,
-    TaskHistorySource,
     compute_health,
 )
 from lambdas.snowflake_monitor.metrics import NAMESPACE, metric_data, publish
@@ -86,7 +85,6 @@ def run_monitor(
         connection,
         SqlVariables(database=settings.database),
         HealthWindow.ending_before(now, settings.window),
-        task_history=TaskHistorySource.SNOWFLAKE,
         now=now,
     )
     publish(cloudwatch, metric_data(report), settings.namespace)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from lambdas.snowflake_migrations.scripts import SqlVariables
@@ -30,11 +29,22 @@ Row = Mapping[str, Any]
 DEFAULT_WINDOW = timedelta(minutes=5)
 
 
-class TaskHistorySource(StrEnum):
-    """Where task runs are read from: the query file for each runtime (same output columns)."""
+# Task runs are looked up from this long before the window (a run can outlast its start by the
+# task timeout), but never further back than INFORMATION_SCHEMA.TASK_HISTORY allows: "within the
+# last 7 days ... If the time range does not fall within the last 7 days, an error is returned"
+# (https://docs.snowflake.com/en/sql-reference/functions/task_history). A minute's margin keeps
+# the bound inside the range by the time the query runs.
+TASK_RUN_LOOKBACK = timedelta(hours=2)
+TASK_HISTORY_RETENTION = timedelta(days=7)
+TASK_HISTORY_MARGIN = timedelta(minutes=1)
 
-    SNOWFLAKE = "task_failures"  # INFORMATION_SCHEMA.TASK_HISTORY()
-    LOCAL = "task_failures_local"  # the local runner's _LOCAL.TASK_HISTORY
+
+def task_history_start(window_start: datetime, as_of: datetime) -> datetime:
+    """Where ``task_failures.sql`` starts reading TASK_HISTORY for this window."""
+    return max(
+        window_start - TASK_RUN_LOOKBACK,
+        as_utc(as_of) - TASK_HISTORY_RETENTION + TASK_HISTORY_MARGIN,
+    )
 
 
 def as_utc(value: datetime) -> datetime:
@@ -207,12 +217,10 @@ def _hop_health(
 
 
 def fetch_rows(
-    connection: Connection,
-    variables: SqlVariables,
-    window: HealthWindow,
-    task_history: TaskHistorySource,
+    connection: Connection, variables: SqlVariables, window: HealthWindow, as_of: datetime
 ) -> HealthRows:
     params = window_params(window.start, window.end)
+    history_params = params | {"history_start": task_history_start(window.start, as_of).isoformat()}
     backlog: dict[str, Row] = {}
     for hop in HOPS:
         found = rows(connection, hop.backlog_query, variables)
@@ -221,7 +229,7 @@ def fetch_rows(
     return HealthRows(
         run_log=rows(connection, "run_log_window", variables, params),
         last_success=rows(connection, "run_log_last_success", variables),
-        task_failures=rows(connection, task_history.value, variables, params),
+        task_failures=rows(connection, "task_failures", variables, history_params),
         backlog=backlog,
         rejects_by_rule=rows(connection, "rejects_by_rule", variables, params),
         latency=latency[0] if latency else {},
@@ -233,14 +241,13 @@ def compute_health(
     variables: SqlVariables | None = None,
     window: HealthWindow | None = None,
     *,
-    task_history: TaskHistorySource = TaskHistorySource.SNOWFLAKE,
     now: datetime | None = None,
 ) -> HealthReport:
     """Query the warehouse and compute the report (default window: the last whole 5 minutes)."""
     variables = variables or SqlVariables()
     as_of = as_utc(now) if now is not None else datetime.now(UTC)
     window = window or HealthWindow.ending_before(as_of, DEFAULT_WINDOW)
-    found = fetch_rows(connection, variables, window, task_history)
+    found = fetch_rows(connection, variables, window, as_of)
     return summarize(found, database=variables.database, window=window, as_of=as_of)
 
 

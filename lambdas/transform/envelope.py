@@ -109,18 +109,6 @@ class EnvelopeWriter:
         return body + head + _meta_tail(raw, record_id, kinesis)
 
 
-def build_envelope(
-    raw: bytes,
-    verdict: Verdict,
-    *,
-    record_id: str,
-    received_at: str,
-    kinesis: dict[str, Any] | None,
-) -> bytes:
-    """Return the envelope for one record as compact UTF-8 JSON bytes."""
-    return EnvelopeWriter(received_at).build(raw, verdict, record_id, kinesis)
-
-
 def _raw_field(raw: bytes) -> bytes:
     try:
         text = raw.decode("utf-8")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import orjson
 
 from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
+from local import failpoints
 from local.firehose.buffer import MIB, DeliveryBuffer
 from local.firehose.checkpoint import CheckpointStore
 from local.firehose.contract import DROPPED, OK, PROCESSING_FAILED
@@ -198,9 +199,11 @@ class FirehoseWorker:
         started = time.perf_counter()
         if result.rows:
             self._load_bronze(result.rows)
+            failpoints.reached("firehose.bronze_loaded")
         self.stats.seconds["bronze"] += time.perf_counter() - started
         started = time.perf_counter()
         self._checkpoints.save_all(highest)
+        failpoints.reached("firehose.checkpointed")
         self.stats.seconds["checkpoint"] += time.perf_counter() - started
         self.stats.batches += 1
         self.stats.ok += len(result.rows)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from local import failpoints
 from local.pipeline.ledger import ProduceLedger
 from local.processes import die_with_parent
 from producer.generator import RESEND_WINDOW, VALID, GeneratorOptions, SaleGenerator, wall_clock
@@ -159,6 +160,7 @@ def produce(
             break
         _wait_for_sale_times(remaining.generator, synthetic)
         first = ledger.record(chunk)
+        failpoints.reached("produce.ledger_recorded")
         for batch in batches(enumerate(chunk, start=first)):
             put(batch)
 
@@ -196,6 +198,7 @@ def main() -> None:
 
     die_with_parent()
     job = ProduceJob.from_json(_read_line(sys.stdin.fileno()))
+    failpoints.also_kill(os.getppid())  # a fail point here is the whole run's crash
     threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     out = sys.stdout.buffer
 

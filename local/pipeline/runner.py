@@ -260,22 +260,55 @@ class LocalPipeline:
                 state.extra["elapsed_before_s"] = elapsed
                 state.save(self.workdir / "run.json")
                 self.progress.phase = "reconciling"
-                step = time.monotonic()
                 # On the warehouse already open: a second one would contend for its file lock.
-                connection = warehouse.connect_as(warehouse.principals.monitor)
-                try:
-                    health = run_health(connection, self.variables)
-                finally:
-                    connection.close()
-                timings["health_s"] = time.monotonic() - step
-                step = time.monotonic()
-                result = self._reconcile(state, warehouse, ledger, elapsed, health)
-                timings["reconcile_s"] = time.monotonic() - step
+                result, health = self._check(state, warehouse, ledger, elapsed, timings)
             finally:
                 ledger.close()
         finally:
             warehouse.close()
         return RunResult(result, health, self.workdir, state.incarnations, timings)
+
+    def reconcile_existing(self) -> RunResult:
+        """The end-of-run checks on the workdir as it is now: nothing is produced, delivered or
+        run (``python -m local reconcile``). The workdir must hold a run."""
+        lock = WorkdirLock(self.workdir).acquire()
+        try:
+            state = RunState.load(self.workdir / "run.json")
+            timings: dict[str, float] = {}
+            warehouse = self._warehouse_factory(self.workdir / "warehouse")
+            try:
+                ledger = ProduceLedger(self.workdir / "producer")
+                try:
+                    elapsed = float(state.extra.get("elapsed_before_s", 0))
+                    result, health = self._check(state, warehouse, ledger, elapsed, timings)
+                finally:
+                    ledger.close()
+            finally:
+                warehouse.close()
+        finally:
+            lock.release()
+        return RunResult(result, health, self.workdir, state.incarnations, timings)
+
+    def _check(
+        self,
+        state: RunState,
+        warehouse: Warehouse,
+        ledger: ProduceLedger,
+        elapsed: float,
+        timings: dict[str, float],
+    ) -> tuple[Reconciliation, HealthReport]:
+        step = time.monotonic()
+        # The health figures as the monitor sees them: its user and read-only role.
+        connection = warehouse.connect_as(warehouse.principals.monitor)
+        try:
+            health = run_health(connection, self.variables)
+        finally:
+            connection.close()
+        timings["health_s"] = time.monotonic() - step
+        step = time.monotonic()
+        result = self._reconcile(state, warehouse, ledger, elapsed, health)
+        timings["reconcile_s"] = time.monotonic() - step
+        return result, health
 
     def _run_incarnation(
         self,

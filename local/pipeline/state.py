@@ -51,6 +51,13 @@ class RunState:
             extra=data.get("extra", {}),
         )
 
+    @classmethod
+    def load(cls, path: Path) -> RunState:
+        """The run a workdir holds, whatever its parameters."""
+        if not path.exists():
+            raise FileNotFoundError(f"{path.parent} holds no run ({path.name} is missing)")
+        return cls.load_or_create(path, {})
+
     def save(self, path: Path) -> None:
         content = {
             "params": self.params,

@@ -27,7 +27,7 @@ from snowflake.connector.cursor import DictCursor, SnowflakeCursor
 from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import exp
 
-from local.warehouse import commands, merge, numeric, prepared, streams
+from local.warehouse import commands, merge, numeric, prepared, streams, task_history
 from local.warehouse.access.gate import SessionAccess
 from local.warehouse.access.grants import Rows
 from local.warehouse.access.requirements import (
@@ -345,6 +345,11 @@ class RunnerCursor(FakeSnowflakeCursor):
             # it; the catalog decides whether it exists, so creating one is idempotent on disk.
             expression.set("exists", True)
         params_before = len(params) if isinstance(params, list) else None
+        # INFORMATION_SCHEMA.TASK_HISTORY(...) becomes a subquery over the recorded runs, answered
+        # now (the visible tasks and the 7-day window): such a statement is not cached.
+        expression, answered_history = task_history.answer_from_runs(
+            expression, connection, self._evaluate
+        )
         numeric.mark_sum_arguments(expression)
         transformed = numeric.scale_per_row(super()._transform(expression, params))
         # SYSTEM$STREAM_HAS_DATA is answered now, into the text: such a statement is not cached.
@@ -371,10 +376,17 @@ class RunnerCursor(FakeSnowflakeCursor):
             keep = (
                 params_before == params_after  # IDENTIFIER(?) consumes its parameter
                 and not answered_now
+                and not answered_history
                 and prepared.cacheable(transformed)
             )
             self._recording.append((transformed, tuple(reads), consumes, access) if keep else None)
         return transformed
+
+    def _evaluate(self, select: str) -> Any:
+        """The one value of ``SELECT <constant expression>``, on a cursor of its own."""
+        cursor = RunnerCursor(self._runner, self._runner.duck, use_dict_result=False)
+        row = cursor.execute(select).fetchone()
+        return None if row is None else row[0]
 
     def _binds(self, statement: exp.Expr) -> bool:
         """Whether DuckDB binds ``statement`` (its types check): EXPLAIN (which plans without

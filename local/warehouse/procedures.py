@@ -29,6 +29,7 @@ from typing import Any
 from snowflake.connector.errors import ProgrammingError
 from sqlglot import TokenType
 
+from local import failpoints
 from local.warehouse.failures import FailurePlan, InjectedFailure
 from local.warehouse.noops import without_leading_comments
 from local.warehouse.objects import ObjectName
@@ -277,6 +278,8 @@ class ProcedureRun:
                         sqlstate="P0001",
                     )
             self._run(statement)
+            if counted and failpoints.ARMED:
+                failpoints.reached(f"procedure.{self.name}.after_statement_{self.statement_number}")
 
     def _run(self, statement: Statement, *, counted: bool = True) -> None:
         if isinstance(statement, BeginTransaction):

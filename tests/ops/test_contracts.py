@@ -52,10 +52,6 @@ def _output_columns(name: str) -> list[str]:
     return [column.alias_or_name.upper() for column in select.selects]
 
 
-def test_local_task_history_adaptation_returns_what_snowflake_returns() -> None:
-    assert _output_columns("task_failures_local.sql") == _output_columns("task_failures.sql")
-
-
 def test_every_backlog_query_has_the_same_shape() -> None:
     shapes = {hop.backlog_query: _output_columns(f"{hop.backlog_query}.sql") for hop in HOPS}
     assert set(map(tuple, shapes.values())) == {("ROWS_WAITING", "OLDEST_WAITING_AT")}

@@ -10,7 +10,6 @@ from lambdas.snowflake_monitor.health import (
     HealthReport,
     HealthRows,
     HealthWindow,
-    TaskHistorySource,
     compute_health,
     summarize,
 )
@@ -25,9 +24,7 @@ def _report(warehouse: Any, now: datetime | None = None) -> HealthReport:
     window = HealthWindow(real_now - timedelta(hours=1), real_now + timedelta(minutes=1))
     connection = warehouse.connect_as(warehouse.principals.monitor)
     try:
-        return compute_health(
-            connection, window=window, task_history=TaskHistorySource.LOCAL, now=now or real_now
-        )
+        return compute_health(connection, window=window, now=now or real_now)
     finally:
         connection.close()
 
@@ -108,7 +105,6 @@ def test_window_excludes_runs_outside_it(warehouse: Any) -> None:
         report = compute_health(
             connection,
             window=HealthWindow(long_ago, long_ago + timedelta(minutes=5)),
-            task_history=TaskHistorySource.LOCAL,
         )
     finally:
         connection.close()

@@ -14,7 +14,6 @@ from lambdas.snowflake_monitor.handler import MonitorSettings
 from lambdas.snowflake_monitor.health import (
     HealthRows,
     HealthWindow,
-    TaskHistorySource,
     compute_health,
     summarize,
 )
@@ -61,7 +60,6 @@ def test_local_warehouse_health_lands_in_cloudwatch(warehouse: Any, cloudwatch: 
         report = compute_health(
             connection,
             window=HealthWindow(now - timedelta(hours=1), now + timedelta(minutes=1)),
-            task_history=TaskHistorySource.LOCAL,
             now=now,
         )
     finally:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,10 @@ from tests.snowflake.backends import (
 )
 from tests.snowflake.pipeline import Pipeline
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "snowflake"
+# The scripts under test: snowflake/, or a mutated copy (the SQL mutation harness sets this).
+SQL_DIR = Path(
+    os.environ.get("POS_SNOWFLAKE_DIR") or Path(__file__).resolve().parents[2] / "snowflake"
+)
 
 
 @pytest.fixture(scope="session")

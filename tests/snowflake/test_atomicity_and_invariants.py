@@ -1,27 +1,18 @@
-"""Atomicity (a failure at any statement leaves nothing behind and the next run completes) and
-the invariants after random batches with replays: Gold = Silver, INVENTORY = initial - sold,
-every Bronze record in Silver or REJECTED exactly once."""
+"""Atomicity: a failure at any statement of a procedure leaves nothing behind, does not move its
+stream, and the next run completes the work (the invariants hold after it). Random batches with
+replays are in ``test_properties.py``."""
 
 from __future__ import annotations
 
-import random
-import shutil
-from collections import defaultdict
-from decimal import Decimal
-from pathlib import Path
-from typing import Any
-
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from lambdas.snowflake_migrations.scripts import SqlVariables, discover
-from local.warehouse import LocalWarehouse
 from local.warehouse.procedures import parse_create_procedure
 from local.warehouse.scripting import BeginTransaction, Commit
-from tests.snowflake.backends import LocalBackend, local_only
-from tests.snowflake.bronze import YEN_STORE, KinesisShard, deliver, encode, sale
+from tests.snowflake.backends import local_only
+from tests.snowflake.bronze import KinesisShard, deliver, encode, sale
 from tests.snowflake.conftest import SQL_DIR
+from tests.snowflake.invariants import assert_invariants
 from tests.snowflake.pipeline import (
     PROCESS_RAW_POS,
     UPDATE_DAILY_SUMMARY,
@@ -146,160 +137,4 @@ def test_failure_at_any_statement_leaves_no_trace_and_next_run_completes(
     assert pipeline.transactions() == {"A1", "A2"}
     assert pipeline.rejected_rule_ids() == [{"UNKNOWN_STORE"}]
     assert pipeline.run_log(procedure)[-1]["STATUS"] == "SUCCEEDED"
-    _assert_invariants(pipeline)
-
-
-def _assert_invariants(pipeline: Pipeline) -> None:
-    lines = pipeline.silver_lines()
-    # Gold equals a from-scratch aggregation of Silver, computed here in Python.
-    expected: dict[tuple[Any, str], dict[str, Any]] = defaultdict(
-        lambda: {
-            "GROSS_SALES": Decimal(0),
-            "REFUNDS": Decimal(0),
-            "TRANSACTIONS": 0,
-            "UNITS": 0,
-            "CANCELED_LINES": 0,
-        }
-    )
-    for line in lines:
-        day = expected[(line["BUSINESS_DATE"], line["STORE_ID"])]
-        if line["LINE_NUMBER"] == 1:
-            day["GROSS_SALES"] += line["TOTAL_AMOUNT"]
-            day["REFUNDS"] += line["REFUND_AMOUNT"]
-            day["TRANSACTIONS"] += 1
-        if line["CANCELED"]:
-            day["CANCELED_LINES"] += 1
-        else:
-            day["UNITS"] += line["QUANTITY"]
-    gold = pipeline.gold()
-    assert set(gold) == set(expected)
-    for key, want in expected.items():
-        got = gold[key]
-        assert {name: got[name] for name in want} == want, key
-        assert got["NET_SALES"] == want["GROSS_SALES"] - want["REFUNDS"]
-        assert got["AVG_BASKET"] == (want["GROSS_SALES"] / want["TRANSACTIONS"]).quantize(
-            Decimal("0.01"), "ROUND_HALF_UP"
-        )
-
-    sold: dict[tuple[str, str], int] = defaultdict(int)
-    for line in lines:
-        if not line["CANCELED"]:
-            sold[(line["STORE_ID"], line["PRODUCT_ID"])] += int(line["QUANTITY"])
-    for key, row in pipeline.inventory().items():
-        assert row["UNITS_SOLD"] == sold.get(key, 0), key
-        assert row["ON_HAND"] == row["INITIAL_STOCK"] - sold.get(key, 0), key
-
-    keys = [(line["TRANSACTION_ID"], line["LINE_NUMBER"]) for line in lines]
-    assert len(keys) == len(set(keys))
-
-
-# --- random batches with replays -------------------------------------------------------------
-
-STORES = [
-    ("S001", "New York", "-05:00"),
-    ("S005", "London", "Z"),
-    ("S007", "Tokyo", "+09:00"),
-    ("S003", "Los Angeles", "-08:00"),
-]
-event_strategy = st.fixed_dictionaries(
-    {
-        "store": st.sampled_from(STORES),
-        "hour": st.integers(0, 23),
-        "day": st.integers(25, 30),
-        "lines": st.lists(
-            st.tuples(
-                st.sampled_from(["P001", "P006", "P013", "P404"]),
-                st.sampled_from(["2.99", "10.00", "59.99"]),
-                st.integers(1, 3),
-                st.booleans(),
-            ),
-            min_size=1,
-            max_size=3,
-        ),
-        "refund": st.sampled_from([None, "1.00"]),
-        "bad_total": st.booleans(),
-    }
-)
-scenario_strategy = st.lists(
-    st.tuples(st.lists(event_strategy, min_size=1, max_size=6), st.integers(0, 2**16)),
-    min_size=1,
-    max_size=3,
-)
-
-
-def _event(index: int, spec: dict[str, Any]) -> dict[str, Any]:
-    store_id, city, offset = spec["store"]
-    timestamp = f"2026-11-{spec['day']:02d}T{spec['hour']:02d}:30:00{offset}"
-    if store_id == YEN_STORE:  # yen has no decimals: shelf prices in whole yen
-        spec = spec | {
-            "lines": [(p, str(Decimal(price) * 100), q, c) for p, price, q, c in spec["lines"]],
-            "refund": None if spec["refund"] is None else "100",
-        }
-    event = sale(
-        f"H{index}", store_id=store_id, city=city, timestamp=timestamp, items=spec["lines"]
-    )
-    total = event["total_amount"]
-    if spec["refund"] is not None and total >= Decimal(spec["refund"]):
-        event = sale(
-            f"H{index}",
-            store_id=store_id,
-            city=city,
-            timestamp=timestamp,
-            items=spec["lines"],
-            refund=spec["refund"],
-        )
-    if spec["bad_total"]:
-        event["total_amount"] = total + Decimal("5.00")
-    return event
-
-
-@pytest.mark.slow
-@settings(
-    max_examples=4,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(scenario=scenario_strategy)
-def test_random_batches_with_replays_keep_every_invariant(
-    migrated_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    scenario: list[tuple[list[dict[str, Any]], int]],
-) -> None:
-    local_only("hypothesis drives many fresh warehouses, each a copy of the local template")
-    db_dir = tmp_path_factory.mktemp("property") / "warehouse"
-    shutil.copytree(migrated_template, db_dir)
-    with LocalWarehouse(db_dir) as warehouse:
-        pipeline = Pipeline(LocalBackend(warehouse))
-        shard = KinesisShard()
-        sent = []
-        index = 0
-        for events, seed in scenario:
-            rng = random.Random(seed)
-            records = []
-            for spec in events:
-                index += 1
-                records.append(shard.put(encode(_event(index, spec))))
-            sent.extend(records)
-            # Replays: earlier records again (Kinesis/Firehose redelivery), in a shuffled batch.
-            replays = rng.sample(sent, k=min(len(sent), rng.randint(0, 3)))
-            batch = records + replays
-            rng.shuffle(batch)
-            pipeline.deliver(deliver(batch))
-            if rng.random() < 0.5:
-                pipeline.deliver(deliver(batch))  # the whole batch delivered twice
-
-        _assert_invariants(pipeline)
-        # Every distinct record sent is in Silver or REJECTED exactly once; copies add nothing.
-        silver = pipeline.transactions()
-        rejected = [row["TRANSACTION_ID"] for row in pipeline.rejected()]
-        assert len(rejected) == len(set(rejected))
-        assert silver.isdisjoint(rejected)
-        assert silver | set(rejected) == {f"H{i}" for i in range(1, index + 1)}
-        logs = pipeline.run_log(PROCESS_RAW_POS)
-        bronze_rows = pipeline.query("SELECT COUNT(*) FROM BRONZE.JSON_RAW_DATA")[0][0]
-        assert sum(row["ROWS_READ"] for row in logs) == bronze_rows
-        assert sum(row["ROWS_ACCEPTED"] for row in logs) == len(silver)
-        assert sum(row["ROWS_REJECTED"] for row in logs) == len(rejected)
-        assert sum(row["ROWS_DUPLICATE"] for row in logs) == bronze_rows - len(silver) - len(
-            rejected
-        )
+    assert_invariants(pipeline)

@@ -112,3 +112,74 @@ def test_overflow_starts_at_the_first_record_that_does_not_fit() -> None:
     result = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=budget)
     assert [r["result"] for r in result.records] == ["Ok"] * 9 + ["ProcessingFailed"]
     assert result.records[-1]["data"] == records[-1]["data"]
+
+
+def _response_bytes(result: object) -> int:
+    records = getattr(result, "records")  # noqa: B009 - the BatchResult under test
+    return len(json.dumps({"records": records}))
+
+
+def test_the_budget_is_reached_exactly_never_passed() -> None:
+    """The accounting is exact up to one ", " it counts for the last entry too (2 bytes on the
+    safe side): a budget of the all-Ok response + 2 fits it whole, one byte less makes the last
+    record ProcessingFailed, and a smaller budget costs more records, never more bytes."""
+    records = firehose_kinesis_event([(sale_bytes(realistic_sale(n)), "S001") for n in range(6)])[
+        "records"
+    ]
+    roomy = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=10**9)
+    exact = _response_bytes(roomy)
+    assert roomy.overflowed == 0
+    fits = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=exact + 2)
+    assert (fits.overflowed, _response_bytes(fits)) == (0, exact)
+    short = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=exact + 1)
+    assert [r["result"] for r in short.records] == ["Ok"] * 5 + ["ProcessingFailed"]
+    assert short.overflowed == 1 and _response_bytes(short) <= exact + 1
+    shorter = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=exact - 2500)
+    assert shorter.overflowed >= 2
+    assert shorter.overflowed == sum(r["result"] == "ProcessingFailed" for r in shorter.records)
+    assert _response_bytes(shorter) <= exact - 2500
+
+
+def test_once_a_record_overflows_every_later_one_fails_too() -> None:
+    """Ok records stay a prefix of the batch: a cheap record after the one that did not fit is
+    not squeezed in, even where it would fit."""
+    costly = b'"' * 3000  # not JSON: kept as escaped text, the envelope doubles it
+    cheap = sale_bytes(realistic_sale(2))
+    records = firehose_kinesis_event([(cheap, "S001"), (costly, "S001"), (cheap, "S001")])[
+        "records"
+    ]
+
+    def cost(record: dict[str, object]) -> int:
+        ok = transform_batch([record], received_at=RECEIVED_AT, budget_bytes=10**9)
+        failed = transform_batch([record], received_at=RECEIVED_AT, budget_bytes=0)
+        return ok.response_bytes - failed.response_bytes
+
+    assert cost(records[1]) > cost(records[2])
+    all_failed = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=0).response_bytes
+    budget = all_failed + cost(records[0]) + cost(records[2])  # room for both cheap ones
+    result = transform_batch(records, received_at=RECEIVED_AT, budget_bytes=budget)
+    assert [r["result"] for r in result.records] == ["Ok", "ProcessingFailed", "ProcessingFailed"]
+    assert result.overflowed == 2
+
+
+def test_sampled_rejects_stop_at_their_maximum() -> None:
+    from lambdas.transform.batch import MAX_SAMPLED_REJECTS
+
+    bad = [(b"not json %d" % n, "S001") for n in range(MAX_SAMPLED_REJECTS + 3)]
+    result = transform_batch(firehose_kinesis_event(bad)["records"], received_at=RECEIVED_AT)
+    assert len(result.sampled_rejects) == MAX_SAMPLED_REJECTS
+    assert result.statuses["not_json"] == MAX_SAMPLED_REJECTS + 3
+
+
+def test_data_that_is_not_strict_base64_is_answered_processing_failed_untouched() -> None:
+    records = firehose_kinesis_event([(sale_bytes(realistic_sale(3)), "S001")])["records"]
+    records[0]["data"] = records[0]["data"][:8] + "!" + records[0]["data"][8:]
+    result = transform_batch(records, received_at=RECEIVED_AT)
+    assert result.records == [
+        {
+            "recordId": records[0]["recordId"],
+            "result": "ProcessingFailed",
+            "data": records[0]["data"],
+        }
+    ]
+    assert len(result.faults) == 1

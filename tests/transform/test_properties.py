@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from events.firehose_events import firehose_kinesis_event, realistic_sale, sale_bytes
 from lambdas.transform.batch import transform_batch
+from tests.profiles import examples
 from tests.transform.conftest import invoke
 
 RECEIVED_AT = "2026-11-30T06:00:00.123Z"
@@ -62,7 +63,7 @@ def check_response(payloads: list[bytes], records: list[dict[str, str]]) -> None
             assert envelope["raw"].encode("utf-8") == data
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(record_bytes, min_size=1, max_size=8))
 def test_any_bytes_or_json_gets_exactly_one_parseable_answer(payloads: list[bytes]) -> None:
     records = firehose_kinesis_event([(p, "S") for p in payloads])["records"]
@@ -70,7 +71,7 @@ def test_any_bytes_or_json_gets_exactly_one_parseable_answer(payloads: list[byte
     check_response(payloads, result.records)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.lists(record_bytes, min_size=1, max_size=4))
 def test_the_full_handler_never_raises(payloads: list[bytes]) -> None:
     event = firehose_kinesis_event([(p, "S") for p in payloads])
@@ -84,7 +85,7 @@ extra_fields = st.dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(seed=st.integers(0, 2**32), extras=extra_fields, indent=st.sampled_from([None, 1]))
 def test_valid_sales_are_spliced_exactly(
     seed: int, extras: dict[str, Any], indent: int | None
@@ -106,7 +107,7 @@ def test_valid_sales_are_spliced_exactly(
     assert envelope["payload"] == json.loads(data)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["a", "b", "c", "\\u0061"]), st.integers(), min_size=1, max_size=3

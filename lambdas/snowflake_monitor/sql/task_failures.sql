@@ -1,7 +1,8 @@
 -- Task runs that failed (or failed and auto-suspended the task) and completed inside the window.
 -- Catches what the run log cannot: a run that never reached its procedure (privilege, warehouse,
--- timeout). Runs are looked up from 2 h before the window: a run can outlast its start by the
--- task timeout (15 min). Needs MONITOR on the tasks (R__ops_monitor_role.sql).
+-- timeout). Runs are looked up from history_start: 2 h before the window (a run can outlast its
+-- start by the task timeout, 15 min), never more than 7 days back (TASK_HISTORY refuses older
+-- ranges). Needs MONITOR on the tasks (R__ops_monitor_role.sql).
 SELECT
     STATE,
     ERROR_MESSAGE,
@@ -9,7 +10,7 @@ SELECT
 FROM
     TABLE(
         {{ database }}.INFORMATION_SCHEMA.TASK_HISTORY(
-            SCHEDULED_TIME_RANGE_START => DATEADD('HOUR', -2, %(window_start)s::TIMESTAMP_LTZ),
+            SCHEDULED_TIME_RANGE_START => %(history_start)s::TIMESTAMP_LTZ,
             RESULT_LIMIT => 10000,
             ERROR_ONLY => TRUE
         )

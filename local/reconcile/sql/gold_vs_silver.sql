@@ -1,8 +1,11 @@
--- Gold against a from-scratch aggregation of Silver: rows that differ, and the two grand totals.
+-- Gold against a from-scratch aggregation of Silver, every column that Silver determines (all but
+-- LAST_UPDATED): rows that differ, and the grand totals. A FULL OUTER JOIN, so a missing or an
+-- extra Gold row differs too.
 WITH RECOMPUTED AS (
     SELECT
         BUSINESS_DATE,
         STORE_ID,
+        MAX(CURRENCY) AS CURRENCY,
         SUM(IFF(LINE_NUMBER = 1, TOTAL_AMOUNT, 0)::NUMBER(18, 2)) AS GROSS_SALES,
         SUM(IFF(LINE_NUMBER = 1, REFUND_AMOUNT, 0)::NUMBER(18, 2)) AS REFUNDS,
         COUNT(DISTINCT TRANSACTION_ID) AS TRANSACTION_COUNT,
@@ -14,8 +17,12 @@ WITH RECOMPUTED AS (
 
 COMPARED AS (
     SELECT
+        COALESCE(GOLD.CURRENCY, '') AS GOLD_CURRENCY,
+        COALESCE(RECOMPUTED.CURRENCY, '') AS SILVER_CURRENCY,
         COALESCE(GOLD.GROSS_SALES, 0)::NUMBER(18, 2) AS GOLD_GROSS,
         COALESCE(RECOMPUTED.GROSS_SALES, 0)::NUMBER(18, 2) AS SILVER_GROSS,
+        COALESCE(GOLD.REFUNDS, 0)::NUMBER(18, 2) AS GOLD_REFUNDS,
+        COALESCE(RECOMPUTED.REFUNDS, 0)::NUMBER(18, 2) AS SILVER_REFUNDS,
         COALESCE(GOLD.NET_SALES, 0)::NUMBER(18, 2) AS GOLD_NET,
         COALESCE(RECOMPUTED.GROSS_SALES - RECOMPUTED.REFUNDS, 0)::NUMBER(18, 2) AS SILVER_NET,
         COALESCE(GOLD.TRANSACTIONS, 0) AS GOLD_TRANSACTIONS,
@@ -23,7 +30,20 @@ COMPARED AS (
         COALESCE(GOLD.UNITS, 0) AS GOLD_UNITS,
         COALESCE(RECOMPUTED.UNITS, 0) AS SILVER_UNITS,
         COALESCE(GOLD.CANCELED_LINES, 0) AS GOLD_CANCELED,
-        COALESCE(RECOMPUTED.CANCELED_LINES, 0) AS SILVER_CANCELED
+        COALESCE(RECOMPUTED.CANCELED_LINES, 0) AS SILVER_CANCELED,
+        COALESCE(GOLD.AVG_BASKET, -1)::NUMBER(18, 2) AS GOLD_AVG_BASKET,
+        -- As the procedure rounds it: through NUMBER(38, 6), then to cents.
+        COALESCE(
+            ROUND(
+                IFF(
+                    RECOMPUTED.TRANSACTION_COUNT = 0,
+                    0,
+                    (RECOMPUTED.GROSS_SALES / RECOMPUTED.TRANSACTION_COUNT)::NUMBER(38, 6)
+                ),
+                2
+            ),
+            -1
+        )::NUMBER(18, 2) AS SILVER_AVG_BASKET
     FROM {{ database }}.GOLD.DAILY_SALES_SUMMARY AS GOLD
     FULL OUTER JOIN RECOMPUTED
         ON
@@ -35,11 +55,14 @@ SELECT
     COUNT(*) AS SUMMARY_ROWS,
     SUM(
         IFF(
-            GOLD_GROSS = SILVER_GROSS
+            GOLD_CURRENCY = SILVER_CURRENCY
+            AND GOLD_GROSS = SILVER_GROSS
+            AND GOLD_REFUNDS = SILVER_REFUNDS
             AND GOLD_NET = SILVER_NET
             AND GOLD_TRANSACTIONS = SILVER_TRANSACTIONS
             AND GOLD_UNITS = SILVER_UNITS
-            AND GOLD_CANCELED = SILVER_CANCELED,
+            AND GOLD_CANCELED = SILVER_CANCELED
+            AND GOLD_AVG_BASKET = SILVER_AVG_BASKET,
             0,
             1
         )

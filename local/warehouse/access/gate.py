@@ -149,6 +149,17 @@ class SessionAccess:
                         sqlstate=error.sqlstate,
                     ) from error
 
+    def sees_task_runs(self, task: Securable) -> bool:
+        """Whether this session's role sees ``task``'s runs in INFORMATION_SCHEMA.TASK_HISTORY:
+        "the calling role must have one of the following privileges: the OWNERSHIP privilege on
+        the task ..., the MONITOR or OPERATE privilege on the task, the global MONITOR EXECUTION
+        privilege, the ACCOUNTADMIN role" (functions/task_history, usage notes). Rows of other
+        tasks are left out; the function does not fail."""
+        roles = self.roles()
+        if ACCOUNTADMIN in roles or self.checker.has(roles, "MONITOR EXECUTION", ACCOUNT):
+            return True
+        return self.checker.has_any(roles, _TASK_HISTORY_PRIVILEGES, task)
+
     def require_task_history(self, roles: frozenset[str], database: str) -> None:
         container = Securable(Kind.DATABASE, database)
         self.checker.existing(container)
