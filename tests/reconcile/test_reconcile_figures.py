@@ -120,10 +120,20 @@ def healthy_rows() -> Rows:
         ],
         # Rows with nothing to measure first: the ones after them still count.
         "silver_latency": [
-            {"TRANSACTION_ID": "T3", "ARRIVED_AT": None, "RUN_ID": "S1"},
-            {"TRANSACTION_ID": "T4", "ARRIVED_AT": T0, "RUN_ID": "UNKNOWN"},
-            {"TRANSACTION_ID": "T1", "ARRIVED_AT": T0 - timedelta(seconds=1), "RUN_ID": "S1"},
-            {"TRANSACTION_ID": "T2", "ARRIVED_AT": T0, "RUN_ID": "S1"},
+            {"TRANSACTION_ID": "T3", "SOLD_AT": None, "ARRIVED_AT": None, "RUN_ID": "S1"},
+            {"TRANSACTION_ID": "T4", "SOLD_AT": None, "ARRIVED_AT": T0, "RUN_ID": "UNKNOWN"},
+            {
+                "TRANSACTION_ID": "T1",
+                "SOLD_AT": T0 - timedelta(seconds=3),
+                "ARRIVED_AT": T0 - timedelta(seconds=1),
+                "RUN_ID": "S1",
+            },
+            {
+                "TRANSACTION_ID": "T2",
+                "SOLD_AT": T0 + timedelta(seconds=1),
+                "ARRIVED_AT": T0,
+                "RUN_ID": "S1",
+            },
         ],
     }
 
@@ -251,6 +261,9 @@ def test_the_figures_and_the_json_report() -> None:
         # T1 arrived at -1 s, T2 at 0 s; both in Gold when G2 (started after S1 ended) ended.
         "latency_p50_s": 6.5,
         "latency_p95_s": 6.95,
+        # Arrival minus the POS's sale time: T1 sold 2 s before it arrived, T2's clock 1 s ahead.
+        "pos_clock_skew_p50_s": 0.5,
+        "pos_clock_skew_p95_s": 1.85,
         "elapsed_s": 4.0,
         "events_per_s": 2.2,
     }
@@ -373,16 +386,16 @@ def test_empty_tables_read_as_zero() -> None:
 
 
 def test_latency_is_arrival_to_the_end_of_the_first_gold_run_after_acceptance() -> None:
-    assert latency_seconds(FakeConnection(healthy_rows()), VARIABLES) == [7.0, 6.0]
+    assert latency_seconds(FakeConnection(healthy_rows()), VARIABLES).to_gold == [7.0, 6.0]
     # A Gold run that starts the instant the Silver run ends has read its rows.
     rows = healthy_rows()
     rows["run_log_times"][2]["STARTED_AT"] = T0 + timedelta(seconds=2)
-    assert latency_seconds(FakeConnection(rows), VARIABLES) == [7.0, 6.0]
+    assert latency_seconds(FakeConnection(rows), VARIABLES).to_gold == [7.0, 6.0]
     rows["run_log_times"][2]["STARTED_AT"] = T0 + timedelta(seconds=1.999)
-    assert latency_seconds(FakeConnection(rows), VARIABLES) == []
+    assert latency_seconds(FakeConnection(rows), VARIABLES).to_gold == []
     rows = healthy_rows()
     rows["run_log_times"] = rows["run_log_times"][:2]  # no Gold run started after S1 ended
-    assert latency_seconds(FakeConnection(rows), VARIABLES) == []
+    assert latency_seconds(FakeConnection(rows), VARIABLES).to_gold == []
     with pytest.raises(TypeError, match="not a timestamp"):
         rows["run_log_times"][0]["FINISHED_AT"] = 12
         latency_seconds(FakeConnection(rows), VARIABLES)
@@ -412,6 +425,8 @@ def test_empty_tables_and_no_error_output_give_zero_figures() -> None:
     assert set(result.figures) - set(zero) == {
         "latency_p50_s",
         "latency_p95_s",
+        "pos_clock_skew_p50_s",
+        "pos_clock_skew_p95_s",
         "events_per_s",
     }
     assert result.figures["events_per_s"] is None  # no time elapsed: no rate
@@ -485,7 +500,7 @@ def test_timestamps_without_a_zone_are_utc_whatever_the_machine_zone(
                 if moment.tzinfo is not None:
                     moment = moment.astimezone(UTC).replace(tzinfo=None)
                 run[key] = moment
-        assert latency_seconds(FakeConnection(rows), VARIABLES) == [7.0, 6.0]
+        assert latency_seconds(FakeConnection(rows), VARIABLES).to_gold == [7.0, 6.0]
     finally:
         monkeypatch.undo()
         time.tzset()
