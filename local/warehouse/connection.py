@@ -440,23 +440,7 @@ class RunnerCursor(FakeSnowflakeCursor):
         """Make ``columns`` this cursor's one-row result, typed as Snowflake would type them."""
         select = ", ".join(f'CAST(? AS {sql_type}) AS "{name}"' for name, sql_type, _ in columns)
         values = [value for _, _, value in columns]
-        text = f"SELECT {select}"
-        # Keyed apart from statements (no database, generation -1): the text has no tables.
-        key: prepared.CacheKey = (text, None, None, False, False, -1)
-        statements = self._runner.runtime.statements
-        statement = statements.get(key)
-        if statement is None:
-            transformed = FakeSnowflakeCursor._transform(self, parse_one(text), list(values))
-            statement = prepared.PreparedStatement(
-                sql=transformed.sql(dialect="duckdb"),
-                command=prepared.key_command(transformed),
-                expression=transformed,
-                streams=(),
-                consumes=False,
-                has_binds=transformed.find(exp.Placeholder) is not None,
-            )
-            statements.put(key, statement)
-        self._run_prepared(statement, values)
+        self._run_constant_select(f"SELECT {select}", values)
 
     def emit_rows(self, result: Rows) -> None:
         """Make ``result`` (several rows, typed columns) this cursor's result."""
@@ -472,7 +456,11 @@ class RunnerCursor(FakeSnowflakeCursor):
             nulls = ", ".join(f'NULL AS "{name}"' for name, _ in result.columns)
             source = f"(SELECT {nulls} WHERE FALSE) AS ROWS_"
             values = []
-        text = f"SELECT {casts} FROM {source}"
+        self._run_constant_select(f"SELECT {casts} FROM {source}", values)
+
+    def _run_constant_select(self, text: str, values: list[Any]) -> None:
+        """Run a SELECT of bound values the runner built itself (no tables), through the
+        statement cache: keyed apart from statements (no database, generation -1)."""
         key: prepared.CacheKey = (text, None, None, False, False, -1)
         statements = self._runner.runtime.statements
         statement = statements.get(key)
