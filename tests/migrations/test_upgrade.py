@@ -27,10 +27,10 @@ from lambdas.snowflake_migrations.apply import MigrationError
 from lambdas.snowflake_migrations.privileges import grants_from_show, load_matrix
 from lambdas.snowflake_migrations.scripts import SqlVariables, split
 from local.warehouse import LocalWarehouse
+from tests.paths import SQL_DIR
 from tests.snowflake.bronze import KinesisShard, bronze_rows, sale
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SQL_DIR = REPO_ROOT / "snowflake"
 # main before the local warehouse enforced access control (V1-V23, bootstrap as prose).
 BEFORE_ACCESS_CONTROL = "06371e5a7b811dfd004ee9aedd3538b12acbfb02"
 

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,39 +12,14 @@ import pytest
 
 from lambdas.snowflake_migrations.scripts import SqlVariables
 from local.warehouse import LocalWarehouse
+from tests.paths import SQL_DIR
 from tests.snowflake.backends import (
-    AccountSettings,
     LocalBackend,
     SnowflakeAccountBackend,
     local_only,
     real_account_requested,
-    skip_without_credentials,
 )
 from tests.snowflake.pipeline import Pipeline
-
-# The scripts under test: snowflake/, or a mutated copy (the SQL mutation harness sets this).
-SQL_DIR = Path(
-    os.environ.get("POS_SNOWFLAKE_DIR") or Path(__file__).resolve().parents[2] / "snowflake"
-)
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    template = tmp_path_factory.mktemp("migrated-warehouse")
-    with LocalWarehouse(template) as warehouse:
-        warehouse.apply_migrations(SQL_DIR)
-    return template
-
-
-@pytest.fixture(scope="session")
-def real_account() -> Iterator[SnowflakeAccountBackend]:
-    skip_without_credentials()
-    backend = SnowflakeAccountBackend(AccountSettings.from_environment())
-    try:
-        backend.deploy()
-        yield backend
-    finally:
-        backend.close()
 
 
 @pytest.fixture

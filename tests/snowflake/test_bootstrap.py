@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from lambdas.snowflake_migrations.bootstrap import AccountNames, render_bootstrap
 from lambdas.snowflake_migrations.scripts import SqlVariables
 from pos.app import app as pos_app
+from tests.paths import SQL_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SQL_DIR = REPO_ROOT / "snowflake"
 DOCS_BLOCK = re.compile(
     r"<!-- bootstrap:begin[^>]*-->\n```sql\n(?P<sql>.*?)\n```\n<!-- bootstrap:end -->", re.DOTALL
 )

@@ -15,9 +15,9 @@ import sqlfluff
 from sqlfluff.core import FluffConfig, Linter
 
 from lambdas.snowflake_migrations.scripts import SqlVariables, discover, render
+from tests.paths import SQL_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SQL_DIR = REPO_ROOT / "snowflake"
 SQLFLUFF_CONFIG = REPO_ROOT / ".sqlfluff"
 DOLLAR_BODY = re.compile(r"\$\$(.*?)\$\$", re.DOTALL)
 

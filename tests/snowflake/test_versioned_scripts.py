@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from lambdas.snowflake_migrations.scripts import ScriptKind, SqlVariables, discover
+from tests.paths import SQL_DIR
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "snowflake"
 VERSIONED = [s for s in discover(SQL_DIR, SqlVariables()) if s.kind is ScriptKind.VERSIONED]
 REPLACED_TABLE_OR_STREAM = re.compile(
     r"\bCREATE\s+OR\s+REPLACE\s+(?:(?:LOCAL|GLOBAL)\s+)?(?:TEMP(?:ORARY)?\s+|TRANSIENT\s+|"
