@@ -100,6 +100,11 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float = 
 # breakage (one table gone: 0.12-0.17) is within the noise, so it is left to the checks above
 # (every visible table drawn, charts drawn, figures equal to Silver).
 LAYOUT_TOLERANCE = 0.35
+# Pages whose layout does not depend on the run's timing. Pipeline health's tables grow with the
+# number of task runs, which follows how the machine's speed batched the deliveries (measured:
+# 0.47 on a loaded CI machine for a healthy page), so everything below them shifts; its sections
+# are checked through the page itself (headings, every chart and visible table drawn).
+LAYOUT_CHECKED = ("daily_sales", "inventory")
 SILVER: list[dict[str, object]] = []
 
 
@@ -204,7 +209,7 @@ def test_page_renders_with_data_and_no_exception(
         assert_figures_shown_equal_silver(browser)
     shot = screenshots / f"{page}.png"
     browser.screenshot(shot)
-    if shot.parent != DOC_SCREENSHOTS:
+    if shot.parent != DOC_SCREENSHOTS and page in LAYOUT_CHECKED:
         difference = layout_difference(shot, DOC_SCREENSHOTS / f"{page}.png")
         assert difference <= LAYOUT_TOLERANCE, f"{page}: layout differs by {difference:.3f}"
 
