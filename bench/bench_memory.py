@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from local.pipeline.runner import LocalPipeline, RunOptions, RunResult, quiet_transform_logs
+from local.processes import child_pids
 from local.warehouse.memory import memory_limit_mb
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -52,16 +53,6 @@ class Sample:
     @property
     def without_cache_mb(self) -> float:
         return self.total_mb - self.duckdb_cache_mb
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -87,7 +78,7 @@ def sample(started: float, warehouse: Any | None) -> Sample:
     stack = [os.getpid()]
     while stack:
         pid = stack.pop()
-        stack.extend(_children(pid))
+        stack.extend(child_pids(pid))
         rss = _rss_mb(pid)
         if rss is not None:
             role = _role(pid)

@@ -102,11 +102,13 @@ def stop_child(process: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT
     return process.wait()
 
 
-def _child_pids() -> list[int]:
+def child_pids(pid: int | None = None) -> list[int]:
+    """The children of ``pid`` (default: this process), from every thread's
+    ``/proc/<pid>/task/<tid>/children``. Linux only; elsewhere an empty list."""
     pids: list[int] = []
-    for task in Path("/proc/self/task").glob("*"):
+    for task in Path(f"/proc/{'self' if pid is None else pid}/task").glob("*"):
         with contextlib.suppress(OSError):
-            pids += [int(pid) for pid in (task / "children").read_text().split()]
+            pids += [int(child) for child in (task / "children").read_text().split()]
     return pids
 
 
@@ -115,7 +117,7 @@ def stop_all_children(timeout_s: float = STOP_TIMEOUT_S) -> None:
 
     For an interrupted launcher whose threads may be between starting a child and keeping its
     handle. Linux only (``/proc/<pid>/task/<tid>/children``); elsewhere a no-op."""
-    pids = _child_pids()
+    pids = child_pids()
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)

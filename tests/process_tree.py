@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from local.processes import child_pids
+
 
 @dataclass(frozen=True)
 class Process:
@@ -46,24 +48,14 @@ def process(pid: int) -> Process | None:
     return Process(pid, int(fields[19]), command.strip())
 
 
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 def descendants(pid: int) -> list[Process]:
-    found, stack = [], children(pid)
+    found, stack = [], child_pids(pid)
     while stack:
         child = stack.pop()
         snapshot = process(child)
         if snapshot is not None:
             found.append(snapshot)
-            stack.extend(children(child))
+            stack.extend(child_pids(child))
     return found
 
 
