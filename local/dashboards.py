@@ -34,6 +34,7 @@ from local.processes import (
     stop_on_signals,
 )
 from local.resources import dashboards_app
+from local.served_warehouse import connection_args
 
 DEFAULT_DATABASE = "POS_DB"
 DEFAULT_PORT = 8501
@@ -41,19 +42,8 @@ DEFAULT_PORT = 8501
 
 def local_connection(host: str, port: int, database: str = DEFAULT_DATABASE) -> dict[str, Any]:
     """``[connections.snowflake]`` for the local warehouse server: the dashboards' service user,
-    as in production, with its default role and warehouse (the local warehouse enforces them).
-    Account and password are placeholders: the local warehouse checks no credentials."""
-    return {
-        "account": "local",
-        "user": AccountNames().dashboard_user,
-        "password": "local",
-        "host": host,
-        "port": port,
-        "protocol": "http",
-        "database": database,
-        "login_timeout": 10,
-        "network_timeout": 30,
-    }
+    as in production, with its default role and warehouse (the local warehouse enforces them)."""
+    return connection_args(host, port, AccountNames().dashboard_user, database)
 
 
 def write_secrets(path: Path, connection: dict[str, Any]) -> Path:

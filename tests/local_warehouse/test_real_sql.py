@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import snowflake.connector
 
+from local.served_warehouse import connection_args
 from local.warehouse import LocalWarehouse
 from tests.local_warehouse.conftest import query
 
@@ -143,15 +144,8 @@ def test_served_warehouse_answers_the_snowflake_connector(pipeline: LocalWarehou
 
         def login(user: str) -> snowflake.connector.SnowflakeConnection:
             return snowflake.connector.connect(
-                user=user,
-                password="local",  # not checked locally (docs/local_warehouse.md)
-                account="local",
-                host=host,
-                port=port,
-                protocol="http",
-                database="POS_DB",
+                **connection_args(host, port, user),
                 session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
-                network_timeout=10,
             )
 
         dashboard = login(pipeline.principals.dashboard.user)

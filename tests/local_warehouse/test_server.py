@@ -10,6 +10,7 @@ import pytest
 import snowflake.connector
 from fakesnow.arrow import timestamp_to_sf_struct
 
+from local.served_warehouse import connection_args
 from local.warehouse import LocalWarehouse
 from local.warehouse.server import null_timestamps_as_null
 from tests.local_warehouse.conftest import admin
@@ -19,17 +20,10 @@ from tests.local_warehouse.conftest import admin
 def client(warehouse: LocalWarehouse) -> Iterator[snowflake.connector.SnowflakeConnection]:
     host, port = warehouse.serve()
     connection = snowflake.connector.connect(
-        user=warehouse.principals.admin.user,
+        **connection_args(host, port, warehouse.principals.admin.user),
         role=warehouse.principals.admin.role,
         warehouse=warehouse.variables.warehouse,
-        password="local",  # not checked locally (docs/local_warehouse.md)
-        account="local",
-        host=host,
-        port=port,
-        protocol="http",
-        database="POS_DB",
         session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
-        network_timeout=10,
     )
     try:
         yield connection
