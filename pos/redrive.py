@@ -1,4 +1,4 @@
-"""``pos redrive rejected``: send dead-letter records back through Silver after a fix.
+"""``pos redrive rejected | firehose-errors``: send dead-letter records back after a fix.
 
 ``rejected`` calls ``SILVER.REDRIVE_REJECTED`` (snowflake/R__proc_silver_redrive_rejected.sql),
 which moves the selected records out of ``SILVER.RETAIL_POS_REJECTED`` in one transaction and
@@ -8,6 +8,10 @@ its trigger interval, and the command waits for it; with ``--local`` it runs the
 tasks itself. ``--dry-run`` reads the forecast view (``SILVER.RETAIL_POS_REJECTED_REDRIVABLE``)
 and changes nothing. Connection options are ``pos migrate``'s (the deploy user and role, a key
 file or a Secrets Manager secret, or ``--local --workdir``).
+
+``firehose-errors`` reads Firehose's S3 error output under a prefix and puts the records back on
+the Kinesis stream (``pos/firehose_errors.py``); with ``--local`` it reads the run's error folder
+and delivers through the local twin (``local/firehose/redrive.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ EPILOG = """Examples:
       --workdir .local/demo
 
   pos redrive rejected --rule TOTAL_MISMATCH --transaction-id 7d1c... \\
-      --account myorg-myaccount --user POS_DEPLOY --private-key-file deploy.p8 --role POS_DEPLOY"""
+      --account myorg-myaccount --user POS_DEPLOY --private-key-file deploy.p8 --role POS_DEPLOY
+
+  pos redrive firehose-errors --prefix processing-failed/2026/12/02/ --bucket my-error-bucket \\
+      --stream-name retail-pos-sales --dry-run"""
 
 app = typer.Typer(
     help=(
@@ -244,6 +251,100 @@ def rejected(
         raise typer.Exit(1) from None
     for line in lines:
         typer.echo(line)
+
+
+@app.command(
+    "firehose-errors",
+    epilog="Example:\n\n  pos redrive firehose-errors --prefix processing-failed/2026/12/02/"
+    " --local --workdir .local/demo",
+)
+def firehose_errors(
+    prefix: Annotated[
+        str, typer.Option(help="processing-failed/YYYY/MM/DD/ or snowflake-failed/YYYY/MM/DD/.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be sent; send nothing.")
+    ] = False,
+    bucket: Annotated[str | None, typer.Option(help="The S3 error output bucket.")] = None,
+    stream_name: Annotated[
+        str | None, typer.Option(help="The Kinesis stream the records go back to.")
+    ] = None,
+    region: migrate.Region = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Another S3/Kinesis endpoint (moto, for tests).")
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="Records already sent (default: under --workdir, or .pos-redrive/)."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=500, help="Records per put.")] = 500,
+    local: migrate.Local = False,
+    workdir: migrate.Workdir = migrate.DEFAULT_WORKDIR,
+) -> None:
+    """Put the records of Firehose's error output under PREFIX back on the Kinesis stream, as
+    the POS sent them; a manifest makes an interrupted redrive resume without resending."""
+    from pos import firehose_errors as errors
+
+    try:
+        errors.kind_of(prefix)
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--prefix") from None
+    slug = prefix.strip("/").replace("/", "_")
+    try:
+        if local:
+            path = manifest or workdir / "firehose" / "redrive-manifests" / f"{slug}.jsonl"
+            report = _local_firehose_redrive(workdir, prefix, errors.Manifest(path), dry_run,
+                                             batch_size)  # fmt: skip
+        else:
+            if not bucket or not stream_name:
+                raise typer.BadParameter(
+                    "give --bucket and --stream-name (or --local)", param_hint="--bucket"
+                )
+            import boto3
+
+            path = manifest or Path(".pos-redrive") / bucket / f"{slug}.jsonl"
+            s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint_url)
+            kinesis = boto3.client("kinesis", region_name=region, endpoint_url=endpoint_url)
+            from local.firehose.redrive import put_on_kinesis
+
+            send = None if dry_run else put_on_kinesis(kinesis, stream_name)
+            report = errors.redrive(errors.S3Objects(s3, bucket), prefix, errors.Manifest(path),
+                                    send, batch_size)  # fmt: skip
+    except typer.BadParameter:
+        raise
+    except Exception as problem:  # boto3, the connector, files: one line, never a traceback
+        typer.echo(f"error: {type(problem).__name__}: {problem}", err=True)
+        raise typer.Exit(1) from None
+    for line in report.lines(dry_run):
+        typer.echo(line)
+    typer.echo(f"manifest: {path}")
+    if report.malformed:
+        raise typer.Exit(1)
+
+
+def _local_firehose_redrive(
+    workdir: Path, prefix: str, manifest: Any, dry_run: bool, batch_size: int
+) -> Any:
+    from lambdas.transform.handler import lambda_handler
+    from local.firehose.redrive import error_root, through_local_firehose
+    from local.pipeline.lock import WorkdirLock
+    from local.warehouse import LocalWarehouse
+    from pos import firehose_errors as errors
+
+    objects = errors.FolderObjects(error_root(workdir))
+    if dry_run:
+        return errors.redrive(objects, prefix, manifest, None, batch_size)
+    lock = WorkdirLock(workdir).acquire()
+    try:
+        with (
+            LocalWarehouse(workdir / "warehouse") as warehouse,
+            through_local_firehose(workdir, warehouse, lambda_handler) as send,
+        ):
+            report = errors.redrive(objects, prefix, manifest, send, batch_size)
+            warehouse.run_until_idle()
+            return report
+    finally:
+        lock.release()
 
 
 def register(root: typer.Typer) -> None:
