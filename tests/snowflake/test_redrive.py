@@ -19,6 +19,8 @@ import orjson
 import pytest
 from snowflake.connector.errors import ProgrammingError
 
+from lambdas.snowflake_monitor.health import DeadLetterHealth, compute_health
+from lambdas.snowflake_monitor.metrics import metric_data
 from local.warehouse import LocalWarehouse
 from tests.snowflake.backends import LocalBackend, local_only
 from tests.snowflake.bronze import BronzeRow, bronze_rows, sale
@@ -266,3 +268,31 @@ def test_the_forecast_view_says_what_a_redrive_would_do(pipeline: Pipeline) -> N
         "T-NEW-BAD-TOTAL": ("STILL_FAIL", False, ["TOTAL_MISMATCH"]),
         "T-BITCOIN": ("STILL_FAIL", True, ["UNKNOWN_PAYMENT_METHOD"]),
     }
+
+
+def test_the_monitor_publishes_the_dead_letter_and_what_is_redrivable_now(
+    pipeline: Pipeline,
+) -> None:
+    local_only("adds a dimension row")
+    pipeline.deliver(scenario_rows())
+    pipeline.query(ADD_PRODUCT)
+    connection = pipeline.backend.connect_as(pipeline.backend.principals.monitor)
+    try:
+        report = compute_health(connection)
+    finally:
+        connection.close()
+    assert report.dead_letter == DeadLetterHealth(
+        records=4,
+        redrivable=2,
+        by_rule={
+            "UNKNOWN_PRODUCT": {"records": 3, "redrivable": 2},
+            "TOTAL_MISMATCH": {"records": 1, "redrivable": 0},
+            "UNKNOWN_PAYMENT_METHOD": {"records": 1, "redrivable": 0},
+        },
+    )
+    published = {
+        datum["MetricName"]: datum["Value"]
+        for datum in metric_data(report)
+        if datum["MetricName"].startswith("DeadLetter")
+    }
+    assert published == {"DeadLetterRecords": 4.0, "DeadLetterRedrivable": 2.0}
