@@ -187,6 +187,9 @@ def _session(target: migrate.Target) -> Iterator[tuple[Any, Any, Callable[[], An
     if target.local:
         from local.warehouse import LocalWarehouse
 
+        if not (target.workdir / "warehouse").is_dir():
+            raise RedriveError(f"{target.workdir} holds no local warehouse (pos local run first)")
+
         with LocalWarehouse(target.workdir / "warehouse", variables) as warehouse:
             connection = warehouse.connect_as(warehouse.principals.deploy)
             try:
@@ -248,6 +251,9 @@ def rejected(
         raise
     except (RedriveError, ValueError, OSError, snowflake.connector.errors.Error) as error:
         typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as error:  # e.g. the local warehouse held by a running pipeline
+        typer.echo(f"error: {type(error).__name__}: {error}", err=True)
         raise typer.Exit(1) from None
     for line in lines:
         typer.echo(line)
@@ -312,6 +318,9 @@ def firehose_errors(
                                     send, batch_size)  # fmt: skip
     except typer.BadParameter:
         raise
+    except RedriveError as problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
     except Exception as problem:  # boto3, the connector, files: one line, never a traceback
         typer.echo(f"error: {type(problem).__name__}: {problem}", err=True)
         raise typer.Exit(1) from None
@@ -331,6 +340,8 @@ def _local_firehose_redrive(
     from local.warehouse import LocalWarehouse
     from pos import firehose_errors as errors
 
+    if not (workdir / "warehouse").is_dir():
+        raise RedriveError(f"{workdir} holds no local warehouse (pos local run first)")
     objects = errors.FolderObjects(error_root(workdir))
     if dry_run:
         return errors.redrive(objects, prefix, manifest, None, batch_size)

@@ -33,7 +33,7 @@ DECLARE
     unknown_rule EXCEPTION (-20011, 'REDRIVE_REJECTED: unknown rule id; the rule ids are SILVER.DQ_RULE.RULE_ID');
     removed_disagree EXCEPTION (-20012, 'REDRIVE_REJECTED: another redrive took some of these records first; rolled back, run it again');
 BEGIN
-    automatic := (:rule_id IS NULL);
+    automatic := (rule_id IS NULL);
     IF (NOT :automatic AND (SELECT COUNT(*) FROM {{ database }}.SILVER.DQ_RULE WHERE RULE_ID = :rule_id) = 0) THEN
         RAISE unknown_rule;
     END IF;

@@ -63,12 +63,14 @@ AS (
             DEAD.RECORD_HASH,
             'UNKNOWN_PRODUCT' AS RULE_ID
         FROM {{ database }}.SILVER.RETAIL_POS_REJECTED AS DEAD,
-            LATERAL FLATTEN(INPUT => DEAD.RECORD_CONTENT:payload:items) AS ITEM
+            -- Flattened only when an array (FLATTEN of NULL yields no row), as the procedure does.
+            LATERAL FLATTEN(
+                INPUT => IFF(IS_ARRAY(DEAD.RECORD_CONTENT:payload:items), DEAD.RECORD_CONTENT:payload:items, NULL)
+            ) AS ITEM
         LEFT OUTER JOIN {{ database }}.SILVER.DIM_PRODUCT AS PRODUCT
             ON NULLIF(TRIM(ITEM.VALUE:product_id::STRING), '') = PRODUCT.PRODUCT_ID
         WHERE
-            IS_ARRAY(DEAD.RECORD_CONTENT:payload:items)
-            AND NULLIF(TRIM(ITEM.VALUE:product_id::STRING), '') IS NOT NULL
+            NULLIF(TRIM(ITEM.VALUE:product_id::STRING), '') IS NOT NULL
             AND PRODUCT.PRODUCT_ID IS NULL
         UNION DISTINCT
         SELECT
