@@ -110,3 +110,46 @@ def test_redrive_from_s3_to_kinesis_through_boto3_resumes_without_resending(
     received = kinesis.get_records(ShardIterator=iterator)["Records"]
     assert [record["Data"] for record in received] == originals
     assert [record["PartitionKey"] for record in received] == ["S001"] * 5
+
+
+def test_the_command_against_s3_and_kinesis_endpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pos redrive firehose-errors --bucket --stream-name`` as against AWS, on moto's server."""
+    from moto.server import ThreadedMotoServer
+    from typer.testing import CliRunner
+
+    from pos.app import app
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url=endpoint)
+        kinesis = boto3.client("kinesis", region_name="eu-west-1", endpoint_url=endpoint)
+        s3.create_bucket(
+            Bucket="errors", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        kinesis.create_stream(StreamName="sales", ShardCount=1)
+        originals = [encode(sale(f"T-{n}")) for n in range(3)]
+        body = b"\n".join(entry(envelope_of(data)) for data in originals)
+        s3.put_object(Bucket="errors", Key="snowflake-failed/2026/11/30/23/x", Body=body)
+        arguments = [
+            "redrive", "firehose-errors", "--prefix", "snowflake-failed/2026/11/30/",
+            "--bucket", "errors", "--stream-name", "sales", "--region", "eu-west-1",
+            "--endpoint-url", endpoint, "--manifest", str(tmp_path / "m.jsonl"),
+        ]  # fmt: skip
+        first = CliRunner().invoke(app, arguments)
+        second = CliRunner().invoke(app, arguments)
+        elsewhere = ["no-such-bucket" if item == "errors" else item for item in arguments]
+        denied = CliRunner().invoke(app, elsewhere)
+    finally:
+        server.stop()
+    assert first.exit_code == 0, first.output
+    assert "1 objects, 3 records; sent 3, already sent by an earlier redrive 0" in first.output
+    assert "sent 0, already sent by an earlier redrive 3" in second.output
+    assert denied.exit_code == 1
+    assert "error: NoSuchBucket" in denied.output
