@@ -12,6 +12,8 @@ Points (``tests/local_pipeline/test_crash_restart.py`` kills a run at each one):
 - ``produce.ledger_recorded``: a chunk of records is fsynced to the ledger, not yet put;
 - ``procedure.<DB.SCHEMA.NAME>.after_statement_<k>``: statement ``k`` of a procedure's body
   (1-based, main block) has run, inside the procedure's open transaction.
+- ``redrive.firehose.batch_recorded``: ``pos redrive firehose-errors`` has sent a batch and
+  fsynced it to its manifest (``tests/local_pipeline/test_firehose_redrive.py``).
 
 The producer runs in a child process; there a fail point kills the run (its parent) first, so
 the whole run dies at that point, as it would if the machine did.

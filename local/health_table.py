@@ -49,6 +49,12 @@ def health_table(health: dict[str, Any]) -> Group:
     figures.add_row("duplicates ignored", str(intake["duplicates_ignored"]))
     for rule, records in health["rejects_by_rule"].items():
         figures.add_row(f"  rejected by rule {rule}", str(records))
+    dead_letter = health.get("dead_letter")
+    if dead_letter is not None:
+        figures.add_row(
+            "dead letter now / redrivable now",
+            f"{dead_letter['records']} / {dead_letter['redrivable']}",
+        )
     latency = health["latency"]
     figures.add_row("latency: transactions measured", str(latency["transactions"]))
     figures.add_row(

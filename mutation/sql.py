@@ -31,6 +31,7 @@ GUARDS = {
         "tests/snowflake/test_scenarios.py",
         "tests/snowflake/test_rule_boundaries.py",
         "tests/snowflake/test_properties.py",
+        "tests/snowflake/test_redrive.py",
     ),
     "R__proc_gold_update_daily_summary.sql": (
         "tests/snowflake/test_gold_and_inventory_columns.py",
@@ -42,6 +43,7 @@ GUARDS = {
         "tests/snowflake/test_properties.py",
         "tests/snowflake/test_scenarios.py",
     ),
+    "R__proc_silver_redrive_rejected.sql": ("tests/snowflake/test_redrive.py",),
 }
 
 

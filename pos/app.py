@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from pos import invoke, local_commands, migrate, produce
+from pos import invoke, local_commands, migrate, produce, redrive
 
 EPILOG = """Examples:
 
@@ -39,11 +39,12 @@ app = typer.Typer(
 )
 
 # One module per command group, in the order `pos --help` lists them.
-# `pos verify` (issue 12) and `pos redrive` (issue 15) register here when they land.
+# `pos verify` (issue 12) registers here when it lands.
 COMMAND_GROUPS = (
     local_commands,
     produce,
     migrate,
+    redrive,
     invoke,
 )
 for group in COMMAND_GROUPS:

@@ -6,3 +6,6 @@ ALTER TASK {{ database }}.GOLD.UPDATE_DAILY_SUMMARY_TASK RESUME;
 ALTER TASK {{ database }}.SILVER.UPDATE_INVENTORY_TASK RESUME;
 
 ALTER TASK {{ database }}.SILVER.PROCESS_RAW_POS_TASK RESUME;
+
+-- The automatic dead-letter redrive feeds PROCESS_RAW_POS: last, and only when the setting is on.
+ALTER TASK {{ database }}.SILVER.REDRIVE_FIXED_DIMENSIONS_TASK {% if auto_redrive_dimension_rejects == "true" %}RESUME{% else %}SUSPEND{% endif %};

@@ -48,7 +48,7 @@ BEGIN
     -- The only statement that reads the Bronze stream: it consumes all of it at COMMIT.
     INSERT INTO {{ database }}.SILVER.PROCESS_RAW_POS_QUEUE (
         QUEUE_SEQ, RECORD_CONTENT, RECORD_METADATA, RECORD_HASH, LEGACY_HASH, KINESIS_SHARD_ID,
-        KINESIS_SEQUENCE_NUMBER, KINESIS_ARRIVAL_AT, ENQUEUED_AT, RUN_ID
+        KINESIS_SEQUENCE_NUMBER, KINESIS_ARRIVAL_AT, ENQUEUED_AT, RUN_ID, REDRIVE_ID
     )
     SELECT
         :queue_tail + ROW_NUMBER() OVER (
@@ -66,11 +66,13 @@ BEGIN
         delta.KINESIS_SEQUENCE_NUMBER,
         delta.KINESIS_ARRIVAL_AT,
         CURRENT_TIMESTAMP() AS ENQUEUED_AT,
-        :run_id AS RUN_ID
+        :run_id AS RUN_ID,
+        delta.REDRIVE_ID
     FROM (
         SELECT
             bronze.RECORD_CONTENT,
             bronze.RECORD_METADATA,
+            bronze.REDRIVE_ID,
             -- The content identity the transform computed from the original bytes
             -- (meta.content_sha256, docs/contracts.md), when it is a SHA-256 hex digest.
             IFF(
@@ -109,7 +111,20 @@ BEGIN
                 ),
                 3
             ) AS KINESIS_ARRIVAL_AT
-        FROM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM AS bronze
+        FROM (
+            SELECT
+                RECORD_CONTENT,
+                RECORD_METADATA,
+                NULL AS REDRIVE_ID
+            FROM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM
+            UNION ALL
+            -- Records sent back from the dead letter (SILVER.REDRIVE_REJECTED) take the same path.
+            SELECT
+                RECORD_CONTENT,
+                RECORD_METADATA,
+                REDRIVE_ID
+            FROM {{ database }}.SILVER.RETAIL_POS_REDRIVE_STREAM
+        ) AS bronze
     ) AS delta;
     rows_enqueued := SQLROWCOUNT;
 
@@ -872,6 +887,26 @@ BEGIN
     rows_rejected := SQLROWCOUNT;
     -- Every record read has exactly one outcome.
     rows_duplicate := rows_read - rows_accepted - rows_rejected;
+
+    -- Where each record sent back from the dead letter ended (the redrive's audit trail): the
+    -- rejection row this run wrote carries today's reasons.
+    INSERT INTO {{ database }}.SILVER.RETAIL_POS_REDRIVE_OUTCOME (
+        REDRIVE_ID, RECORD_HASH, TRANSACTION_ID, OUTCOME, FAILED_RULES, RUN_ID, DECIDED_AT
+    )
+    SELECT
+        queued.REDRIVE_ID,
+        queued.RECORD_HASH,
+        decision.TRANSACTION_ID,
+        decision.OUTCOME,
+        rejected.FAILED_RULES,
+        :run_id,
+        CURRENT_TIMESTAMP()
+    FROM {{ database }}.SILVER.PROCESS_RAW_POS_QUEUE AS queued
+    INNER JOIN {{ database }}.SILVER.PROCESS_RAW_POS_WORK_DECISION AS decision
+        ON decision.RUN_ID = :run_id AND queued.QUEUE_SEQ = decision.RECORD_SEQ
+    LEFT OUTER JOIN {{ database }}.SILVER.RETAIL_POS_REJECTED AS rejected
+        ON queued.RECORD_HASH = rejected.RECORD_HASH AND rejected.RUN_ID = :run_id
+    WHERE queued.QUEUE_SEQ <= :chunk_end AND queued.REDRIVE_ID IS NOT NULL;
 
     DELETE FROM {{ database }}.SILVER.PROCESS_RAW_POS_QUEUE WHERE QUEUE_SEQ <= :chunk_end;
     rows_queued := (SELECT COUNT(*) FROM {{ database }}.SILVER.PROCESS_RAW_POS_QUEUE);

@@ -85,5 +85,10 @@ MINUTES_SINCE_SUCCESS_MAX = 24 * 60
 # Same reasoning as the transform's invalid share; measured after the Silver rules.
 REJECTED_SHARE_MAX = INVALID_SHARE_MAX
 REJECTED_SHARE_MIN_RECORDS = INVALID_SHARE_MIN_RECORDS
+# Rejected records a redrive would accept now (their dimension row exists): the automatic redrive
+# sends them back within a minute of the row, so some still there at every monitor run for half an
+# hour means it is off, failing or suspended, or a person's fix waits for `pos redrive rejected`.
+DEAD_LETTER_REDRIVABLE_MAX = 0
+DEAD_LETTER_REDRIVABLE_PERIODS = 6
 # The monitor itself: errors, or no invocation at all, over three schedules.
 MONITOR_HEARTBEAT_SCHEDULES = 3

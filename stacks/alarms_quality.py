@@ -225,3 +225,22 @@ class SnowflakeAlarms(Construct):
             "SILVER.RETAIL_POS_REJECTED: see rejects by rule on the dashboard.",
         )
         self.alarms.append(self.rejected_share)
+        self.alarms.append(
+            plain_alarm(
+                self,
+                "SnowflakeDeadLetterRedrivable",
+                target,
+                metric=monitor_metric(
+                    monitor_metrics.DEAD_LETTER_REDRIVABLE, database, "Minimum", period=interval
+                ),
+                threshold=limits.DEAD_LETTER_REDRIVABLE_MAX,
+                comparison=Op.GREATER_THAN_THRESHOLD,
+                # Published on every monitor run; its silence is the heartbeat alarm's.
+                missing=Missing.NOT_BREACHING,
+                evaluation_periods=limits.DEAD_LETTER_REDRIVABLE_PERIODS,
+                datapoints_to_alarm=limits.DEAD_LETTER_REDRIVABLE_PERIODS,
+                description="Rejected records whose dimension rows now exist have waited 30 "
+                "minutes: the automatic redrive (SILVER.REDRIVE_FIXED_DIMENSIONS_TASK) is off or "
+                "failing; run pos redrive rejected.",
+            )
+        )

@@ -90,6 +90,8 @@ class PipelineConfig(BaseModel):
     search_optimization: bool = True
     # Records PROCESS_RAW_POS takes per run: bounds each run while a backlog drains.
     process_raw_pos_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
+    # A dimension row added or changed sends back the rejects it fixes (docs/snowflake.md).
+    auto_redrive_dimension_rejects: bool = True
 
     # Key-pair secrets, JSON {"user", "private_key", "key_passphrase"?}: one per service user.
     firehose_secret_arn: str

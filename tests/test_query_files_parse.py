@@ -23,6 +23,7 @@ QUERY_FOLDERS = {
     "lambdas/snowflake_migrations/sql": "pyformat",
     "lambdas/snowflake_monitor/sql": "pyformat",
     "local/reconcile/sql": "pyformat",
+    "pos/sql": "pyformat",
 }
 # Operational templates that take one more identifier than SqlVariables, with a sample value.
 EXTRA_IDENTIFIERS = {"task_suspend.sql": {"task": "POS_DB.SILVER.PROCESS_RAW_POS_TASK"}}

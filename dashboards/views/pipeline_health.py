@@ -1,9 +1,12 @@
-"""Pipeline health page: procedure runs, rejected records by rule, stream backlog, latency.
+"""Pipeline health page: procedure runs, rejected records by rule, the dead letter and its
+redrives, stream backlog, latency.
 
 Latency starts at Kinesis arrival (stamped by AWS); how far the POS clocks are from arrival is
 shown apart, as its own figure, because a POS clock can be wrong.
 
-Reads OPS.PIPELINE_RUN_LOG and SILVER.RETAIL_POS_REJECTED. Rows waiting in each stream come from
+Reads OPS.PIPELINE_RUN_LOG and SILVER.RETAIL_POS_REJECTED; the dead letter per rule and how much
+of it a redrive would accept now from SILVER.RETAIL_POS_REJECTED_REDRIVABLE, the redrives from
+SILVER.RETAIL_POS_REDRIVE and its outcomes. Rows waiting in each stream come from
 the OPS.STREAM_BACKLOG view (source rows now minus the rows at the consumer's last consumption,
 plus PROCESS_RAW_POS's queue), which the read-only dashboard role may query without any grant on
 BRONZE or the streams.
@@ -113,6 +116,26 @@ def rejects_section(rule_id: str | None) -> None:
         st.dataframe(sample, hide_index=True, width="stretch")
 
 
+def dead_letter_section() -> None:
+    st.subheader("Dead letter now, by rule")
+    dead = fetch("health_dead_letter")
+    if dead.empty:
+        st.info("The dead letter is empty: no rejected record waits.")
+    else:
+        st.caption(
+            "REDRIVABLE_NOW: records a redrive would accept today (their store, product or"
+            " payment method exists now). Send them back with `pos redrive rejected --rule"
+            " RULE_ID`; the automatic redrive does so when a dimension row arrives."
+        )
+        st.dataframe(dead, hide_index=True, width="stretch")
+    st.subheader("Redrives")
+    history = fetch("health_redrive_history", [RECENT_RUNS])
+    if history.empty:
+        st.info("No record has been sent back from the dead letter yet.")
+    else:
+        st.dataframe(history, hide_index=True, width="stretch")
+
+
 def latency_section() -> None:
     st.subheader(f"Kinesis arrival to Gold latency, last {HEALTH_LOOKBACK_HOURS} h")
     latency = fetch("health_latency", [HEALTH_LOOKBACK_HOURS])
@@ -143,6 +166,7 @@ def latency_section() -> None:
 def health_panel(rule_id: str | None) -> None:
     runs_section()
     rejects_section(rule_id)
+    dead_letter_section()
     latency_section()
     freshness_note()
 

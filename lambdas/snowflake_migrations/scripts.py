@@ -58,6 +58,7 @@ def validate_identifier(name: str, value: str) -> str:
 SETTING_PATTERNS = {
     "search_optimization": re.compile(r"^(true|false)$"),
     "process_raw_pos_max_records": re.compile(r"^[1-9][0-9]{0,6}$"),
+    "auto_redrive_dimension_rejects": re.compile(r"^(true|false)$"),
 }
 
 
@@ -81,6 +82,9 @@ class SqlVariables:
     search_optimization: str = "true"
     # At most this many queued records per PROCESS_RAW_POS run: a backlog drains in bounded runs.
     process_raw_pos_max_records: str = "10000"
+    # "true": a dimension row added or changed sends back the rejects it fixes (docs/snowflake.md,
+    # "Dead-letter redrive"); "false" leaves them to `pos redrive rejected`.
+    auto_redrive_dimension_rejects: str = "true"
 
     def __post_init__(self) -> None:
         for name, value in self.as_dict().items():
@@ -106,6 +110,7 @@ class SqlVariables:
             "monitor_role": self.monitor_role,
             "search_optimization": self.search_optimization,
             "process_raw_pos_max_records": self.process_raw_pos_max_records,
+            "auto_redrive_dimension_rejects": self.auto_redrive_dimension_rejects,
         }
 
     @classmethod

@@ -7,7 +7,8 @@ pure function that turns them into a :class:`HealthReport`:
   window, minutes since the procedure's last successful run, rows waiting in the stream and how
   long the oldest has waited;
 - intake: records accepted and rejected in the window and the rejected share, rejects per rule;
-- latency: Kinesis arrival to Silver for the transactions accepted in the window.
+- latency: Kinesis arrival to Silver for the transactions accepted in the window;
+- dead letter: the rejected records now, and how many a redrive would accept today, per rule.
 
 Counts cover a window ``[start, end)``; ages and backlogs are as of ``as_of`` (now).
 """
@@ -113,6 +114,16 @@ class Latency:
 
 
 @dataclass(frozen=True)
+class DeadLetterHealth:
+    """SILVER.RETAIL_POS_REJECTED as of now: its size, how many records a redrive would accept
+    today, and both per failed rule (a record counts under each rule it failed)."""
+
+    records: int = 0
+    redrivable: int = 0
+    by_rule: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class HealthReport:
     database: str
     window: HealthWindow
@@ -121,6 +132,7 @@ class HealthReport:
     intake: IntakeHealth
     rejects_by_rule: dict[str, int] = field(default_factory=dict)
     latency: Latency = field(default_factory=lambda: Latency(0, None, None, None))
+    dead_letter: DeadLetterHealth = field(default_factory=DeadLetterHealth)
 
     @property
     def failed_runs(self) -> int:
@@ -148,6 +160,7 @@ class HealthRows:
     backlog: Mapping[str, Row]  # stream -> its backlog query's single row
     rejects_by_rule: Sequence[Row]
     latency: Row
+    dead_letter: Sequence[Row] = ()
 
 
 def summarize(
@@ -175,7 +188,21 @@ def summarize(
         p95_seconds=_float(found.latency.get("P95_SECONDS")),
         max_seconds=_float(found.latency.get("MAX_SECONDS")),
     )
-    return HealthReport(database, window, as_of, hops, intake, rejects, latency)
+    return HealthReport(
+        database, window, as_of, hops, intake, rejects, latency, _dead_letter(found.dead_letter)
+    )
+
+
+def _dead_letter(found: Sequence[Row]) -> DeadLetterHealth:
+    by_rule = {
+        str(row["RULE_ID"]): {
+            "records": _int(row["RECORDS"]),
+            "redrivable": _int(row["REDRIVABLE"]),
+        }
+        for row in found
+    }
+    total = by_rule.pop("*", {"records": 0, "redrivable": 0})
+    return DeadLetterHealth(total["records"], total["redrivable"], by_rule)
 
 
 def _hop_health(
@@ -233,6 +260,7 @@ def fetch_rows(
         backlog=backlog,
         rejects_by_rule=rows(connection, "rejects_by_rule", variables, params),
         latency=latency[0] if latency else {},
+        dead_letter=rows(connection, "dead_letter", variables),
     )
 
 

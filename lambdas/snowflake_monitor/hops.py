@@ -43,3 +43,14 @@ HOPS: tuple[Hop, ...] = (
 
 # The procedure whose run-log rows say how many records were accepted and rejected.
 INTAKE_PROCEDURE = "SILVER.PROCESS_RAW_POS"
+
+# Tasks that are not hops of the pipeline: they drain no stream of the flow and run rarely by
+# design, so a backlog or a long time since their last success means nothing. The automatic
+# dead-letter redrive wakes when a dimension row is added or changed (its first stream is named;
+# it watches the three dimensions' streams); its runs are logged as SILVER.REDRIVE_REJECTED.
+AUXILIARY_TASKS: dict[str, tuple[str, str]] = {
+    "SILVER.REDRIVE_FIXED_DIMENSIONS_TASK": (
+        "SILVER.DIM_STORE_REDRIVE_STREAM",
+        "SILVER.REDRIVE_REJECTED",
+    ),
+}

@@ -32,6 +32,9 @@ DUPLICATES_IGNORED = "DuplicatesIgnored"
 REJECTED_SHARE = "RejectedShare"
 REJECTED_BY_RULE = "RejectedByRule"
 KINESIS_TO_SILVER_P95 = "KinesisToSilverP95Seconds"
+# The dead letter's size now, and how many of its records a redrive would accept today.
+DEAD_LETTER_RECORDS = "DeadLetterRecords"
+DEAD_LETTER_REDRIVABLE = "DeadLetterRedrivable"
 
 # PutMetricData accepts at most 1000 datums per request.
 MAX_DATUMS_PER_CALL = 1000
@@ -87,6 +90,8 @@ def metric_data(report: HealthReport) -> list[dict[str, Any]]:
         add(REJECTED_SHARE, intake.rejected_share, "None", {}, windowed=True)
     for rule, count in sorted(report.rejects_by_rule.items()):
         add(REJECTED_BY_RULE, count, "Count", {DIMENSION_RULE: rule}, windowed=True)
+    add(DEAD_LETTER_RECORDS, report.dead_letter.records, "Count", {}, windowed=False)
+    add(DEAD_LETTER_REDRIVABLE, report.dead_letter.redrivable, "Count", {}, windowed=False)
     if report.latency.p95_seconds is not None:
         add(KINESIS_TO_SILVER_P95, report.latency.p95_seconds, "Seconds", {}, windowed=True)
     return data

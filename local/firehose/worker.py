@@ -58,6 +58,12 @@ class WorkerConfig:
     buffer_interval_s: float = BUFFER_INTERVAL_SECONDS
     poll_interval_s: float = 0.2
     bronze_attempts: int = 3
+    # False (the local pipeline): a batch Bronze refuses after every attempt stops the worker and
+    # is delivered again after a restart. True: it goes to snowflake-failed/ and the worker moves
+    # on, as Firehose does once its retry duration has passed ("Failed records land under
+    # snowflake-failed/", https://docs.aws.amazon.com/firehose/latest/dev/retry.html); the
+    # redrive tests produce that error output this way.
+    bronze_failures_to_error_output: bool = False
 
 
 @dataclass
@@ -87,6 +93,8 @@ class WorkerStats:
 @dataclass
 class _BatchResult:
     rows: list[tuple[str, str]] = field(default_factory=list)
+    # The source record and attempts of each row, for snowflake-failed/ if Bronze refuses them.
+    row_sources: list[tuple[SourceRecord, int]] = field(default_factory=list)
     processing_failed: list[FailedRecord] = field(default_factory=list)
     snowflake_failed: list[FailedRecord] = field(default_factory=list)
     dropped: int = 0
@@ -198,7 +206,12 @@ class FirehoseWorker:
         self.stats.seconds["error_output"] += time.perf_counter() - started
         started = time.perf_counter()
         if result.rows:
-            self._load_bronze(result.rows)
+            try:
+                self._load_bronze(result.rows)
+            except Exception as error:
+                if not self.config.bronze_failures_to_error_output:
+                    raise
+                self._bronze_refused(result, error, ended_at_ms)
             failpoints.reached("firehose.bronze_loaded")
         self.stats.seconds["bronze"] += time.perf_counter() - started
         started = time.perf_counter()
@@ -211,6 +224,24 @@ class FirehoseWorker:
         self.stats.processing_failed += len(result.processing_failed)
         self.stats.snowflake_failed += len(result.snowflake_failed)
         self.stats.dropped += result.dropped
+
+    def _bronze_refused(self, result: _BatchResult, error: Exception, ended_at_ms: int) -> None:
+        """The transformed records of a batch Bronze refused, to snowflake-failed/."""
+        refused = [
+            FailedRecord(
+                source,
+                "Snowflake.InternalError",
+                f"Delivery to Snowflake failed after every retry: {type(error).__name__}",
+                attempts,
+                content.encode("utf-8"),
+            )
+            for (content, _), (source, attempts) in zip(
+                result.rows, result.row_sources, strict=True
+            )
+        ]
+        self._errors.write(SNOWFLAKE_FAILED_PREFIX, refused, ended_at_ms)
+        result.snowflake_failed.extend(refused)
+        result.rows = []
 
     def _load_bronze(self, rows: list[tuple[str, str]]) -> None:
         for attempt in range(1, self.config.bronze_attempts + 1):
@@ -299,6 +330,7 @@ class FirehoseWorker:
             ingestion_ms=ingestion_ms,
         )
         result.rows.append((content, metadata.decode("utf-8")))
+        result.row_sources.append((record, attempts))
 
 
 def _highest_sequence_per_shard(batch: Sequence[SourceRecord]) -> dict[str, str]:

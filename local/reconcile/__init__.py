@@ -5,7 +5,8 @@ error output folder, and the warehouse tables. The checks are what a data engine
 
 - no record lost on the wire: every produced line reached Bronze or the error output;
 - every Bronze row has one fate: Silver (accepted), REJECTED, or ignored as a copy, and the
-  procedures' run log agrees with the table contents;
+  procedures' run log agrees with the table contents; a record sent back from REJECTED by a
+  redrive (``SILVER.REDRIVE_REJECTED``) is read again, and counted once, in its final place;
 - for generated runs, Silver and REJECTED hold exactly what the generator meant them to;
 - Gold equals a from-scratch aggregation of Silver; INVENTORY equals initial stock minus units
   sold in Silver; nothing is left in any task's stream.
@@ -174,6 +175,17 @@ def reconcile(
     bronze_records = int(bronze.get("BRONZE_RECORDS") or 0)
     silver_transactions = int(silver.get("SILVER_TRANSACTIONS") or 0)
     rejected_records = int(rejected.get("REJECTED_RECORDS") or 0)
+    redrive = one(connection, "redrive_summary", variables)
+    sent_back = int(redrive.get("SENT_BACK") or 0)
+    # Sent back and not decided yet: out of REJECTED, in PROCESS_RAW_POS's stream or queue.
+    redrive_pending = sent_back - int(redrive.get("DECIDED") or 0)
+    accepted_after_redrive = int(redrive.get("ACCEPTED_AFTER_REDRIVE") or 0)
+    redriven = (
+        f"; {sent_back} sent back from REJECTED by redrives, {accepted_after_redrive} of them"
+        f" accepted, {redrive_pending} pending"
+        if sent_back
+        else ""
+    )
     waiting = {hop.stream: hop.rows_waiting for hop in health.hops}
     figures.update(
         produced=produced,
@@ -190,6 +202,9 @@ def reconcile(
         duplicates_ignored=sql_duplicates,
         silver_rows_read=sql_read,
         failed_procedure_runs=failed_runs,
+        redriven_records=sent_back,
+        redriven_accepted=accepted_after_redrive,
+        redrive_pending=redrive_pending,
         bronze_stream_backlog=waiting[HOPS[0].stream],
     )
     result.rejected_by_rule = dict(health.rejects_by_rule)
@@ -200,35 +215,46 @@ def reconcile(
     )
     result.check(
         "every Bronze row has one fate (Silver, REJECTED or ignored copy)",
-        bronze_rows == silver_transactions + rejected_records + sql_duplicates == sql_read,
+        bronze_rows
+        == silver_transactions + rejected_records + sql_duplicates + redrive_pending
+        == sql_read - (sent_back - redrive_pending),
         f"{bronze_rows} Bronze rows = {silver_transactions} accepted + {rejected_records} rejected"
-        f" + {sql_duplicates} copies ignored (procedures read {sql_read})",
+        f" + {sql_duplicates} copies ignored (procedures read {sql_read}){redriven}",
     )
     result.check(
         "the run log's accepted / rejected equal Silver transactions / REJECTED rows",
-        (health.intake.records_accepted, health.intake.records_rejected)
+        (health.intake.records_accepted, health.intake.records_rejected - sent_back)
         == (silver_transactions, rejected_records),
         f"run log {health.intake.records_accepted} / {health.intake.records_rejected},"
-        f" tables {silver_transactions} / {rejected_records}",
+        f" tables {silver_transactions} / {rejected_records}{redriven}",
     )
     result.check(
         "every task's stream fully processed",
-        not any(waiting.values()),
-        ", ".join(f"{stream} {rows}" for stream, rows in waiting.items()) + " rows waiting",
+        not any(waiting.values()) and redrive_pending == 0,
+        ", ".join(f"{stream} {rows}" for stream, rows in waiting.items())
+        + f" rows waiting{redriven}",
     )
     if expected is not None:
         result.check(
             "Silver holds exactly the good sales sent",
-            silver_transactions == expected.silver_transactions,
-            f"{silver_transactions} accepted, {expected.silver_transactions} expected",
+            silver_transactions == expected.silver_transactions + accepted_after_redrive,
+            f"{silver_transactions} accepted, {expected.silver_transactions} expected{redriven}",
         )
         result.check(
             "REJECTED holds exactly the bad records sent",
-            rejected_records == expected.rejected_records,
-            f"{rejected_records} rejected, {expected.rejected_records} distinct bad records sent",
+            rejected_records + redrive_pending + accepted_after_redrive
+            == expected.rejected_records,
+            f"{rejected_records} rejected, {expected.rejected_records} distinct bad records sent"
+            f"{redriven}",
         )
     if generated_transactions is not None:
         good, bad = (set(ids) for ids in generated_transactions)
+        redriven_in = {
+            row["TRANSACTION_ID"]
+            for row in query(connection, "redrive_accepted_transaction_ids", variables)
+        }
+        # A bad record that a redrive accepted (its dimension was added) is a good sale now.
+        good, bad = good | (bad & redriven_in), bad - redriven_in
         accepted = {
             row["TRANSACTION_ID"] for row in query(connection, "silver_transaction_ids", variables)
         }

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 from snowflake.connector.errors import ProgrammingError
+from sqlglot import TokenType
 
 from local.warehouse import procedures, streams, table_options, tasks
 from local.warehouse.access import ddl, grants
@@ -23,6 +24,7 @@ from local.warehouse.access.model import ACCOUNT, OWNERSHIP, Kind, Securable
 from local.warehouse.noops import noop_rule, without_leading_comments
 from local.warehouse.objects import ObjectName
 from local.warehouse.registry import DefinitionKind, StoredDefinition, StreamDefinition
+from local.warehouse.sql_text import split_statements
 
 if TYPE_CHECKING:
     from local.warehouse.connection import ResultColumn, RunnerConnection
@@ -224,7 +226,7 @@ def call(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColu
     arguments: list[Any] = []
     if arguments_text:
         cursor = connection.cursor()
-        cursor.execute(f"SELECT {arguments_text}", params)
+        cursor.execute(_positional_select(arguments_text), params)
         arguments = list(cursor.fetchone() or ())
     # Owner's rights: the body runs in the procedure's own database and schema, on a connection
     # of its own (binds are qmark), one CALL of a procedure at a time.
@@ -244,6 +246,16 @@ def call(connection: RunnerConnection, sql: str, params: Any) -> list[ResultColu
         finally:
             body_connection.close()
     return [(name.name, definition.returns, value)]
+
+
+def _positional_select(arguments_text: str) -> str:
+    """``SELECT a1 AS "1", a2 AS "2", ...``: CALL's arguments are positional ("CALL
+    <procedure_name> ( [ [ <arg_name> => ] <arg> , ... ] )", CALL), and a result with two
+    same-named columns (``NULL, NULL``) would come back with one of them dropped."""
+    pieces = split_statements(arguments_text, separator=TokenType.COMMA)
+    return "SELECT " + ", ".join(
+        f'{piece.text} AS "{position}"' for position, piece in enumerate(pieces, start=1)
+    )
 
 
 def _drop_definition(

@@ -57,8 +57,9 @@ class Piece:
         return [token.text.upper() for token in self.tokens[:count]]
 
 
-def split_statements(sql: str) -> list[Piece]:
-    """Split on top-level semicolons; empty statements are dropped."""
+def split_statements(sql: str, separator: TokenType = TokenType.SEMICOLON) -> list[Piece]:
+    """Split on top-level semicolons (or another separator: commas for a list); empty pieces
+    are dropped."""
     pieces: list[Piece] = []
     start = 0
     depth = 0
@@ -67,7 +68,7 @@ def split_statements(sql: str) -> list[Piece]:
             depth += 1
         elif token is not None and token.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
             depth -= 1
-        if token is None or (token.token_type is TokenType.SEMICOLON and depth == 0):
+        if token is None or (token.token_type is separator and depth == 0):
             end = len(sql) if token is None else token.start
             text = sql[start:end].strip()
             if text:

@@ -42,6 +42,9 @@ def matrix(deployed: Any) -> PrivilegeMatrix:
     return load_matrix(SQL_DIR, deployed.variables, deployed.names)
 
 
+PROBE_ARGUMENTS = {"REDRIVE_REJECTED": "'UNKNOWN_PRODUCT', NULL, 'NO-SUCH-TRANSACTION'"}
+
+
 def outcome(warehouse: Any, principal: Principal, sql: str) -> tuple[str, str]:
     connection = warehouse.connect_as(principal)
     try:
@@ -135,6 +138,10 @@ def probes(warehouse: Any, matrix: PrivilegeMatrix, role_key: str) -> Iterator[P
                     "PROCESSED_FOR_INVENTORY_STREAM": "SILVER.RETAIL_POS_PROCESSED",
                     "PROCESSED_FOR_GOLD_STREAM": "SILVER.RETAIL_POS_PROCESSED",
                     "PROCESS_RAW_POS_CONTINUATION_STREAM": "SILVER.PROCESS_RAW_POS_CONTINUATION",
+                    "RETAIL_POS_REDRIVE_STREAM": "SILVER.RETAIL_POS_REDRIVE",
+                    "DIM_STORE_REDRIVE_STREAM": "SILVER.DIM_STORE",
+                    "DIM_PRODUCT_REDRIVE_STREAM": "SILVER.DIM_PRODUCT",
+                    "DIM_PAYMENT_METHOD_REDRIVE_STREAM": "SILVER.DIM_PAYMENT_METHOD",
                 }[name.rsplit(".", 1)[1]]
                 database = name.split(".")[0]
                 expected = expected and holds(grants, "SELECT", "TABLE", f"{database}.{source}")
@@ -142,7 +149,8 @@ def probes(warehouse: Any, matrix: PrivilegeMatrix, role_key: str) -> Iterator[P
         elif kind == "PROCEDURE":
             yield Probe(
                 f"CALL {name}",
-                f"CALL {name}()",
+                # A procedure that takes arguments gets ones that select nothing to change.
+                f"CALL {name}({PROBE_ARGUMENTS.get(name.rsplit('.', 1)[1], '')})",
                 in_containers(grants, name) and holds(grants, "USAGE", kind, name),
             )
         elif kind == "TASK":

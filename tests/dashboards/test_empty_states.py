@@ -36,3 +36,5 @@ def test_pipeline_health_says_nothing_has_run(run_empty: PageRunner) -> None:
     assert "OPS.PIPELINE_RUN_LOG is empty" in text
     assert "No records rejected" in text
     assert "No transactions reached Silver" in text
+    assert "The dead letter is empty" in text
+    assert "No record has been sent back from the dead letter yet." in text

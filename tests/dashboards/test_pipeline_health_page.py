@@ -111,3 +111,30 @@ def test_rows_waiting_equal_the_stream_offsets_until_the_tasks_run(
     seeded_warehouse.warehouse.run_until_idle()
     app = run_seeded("pipeline_health")
     assert backlog_shown(app) == dict.fromkeys(STREAMS, 0)
+
+
+def test_the_dead_letter_by_rule_matches_rejected_and_what_a_redrive_would_accept(
+    run_seeded: PageRunner, seeded_warehouse: ServedWarehouse
+) -> None:
+    expected = {
+        row["RULE_ID"]: (int(row["RECORDS"]), int(row["REDRIVABLE"]))
+        for row in seeded_warehouse.rows(
+            "SELECT f.VALUE:rule_id::STRING AS RULE_ID, COUNT(DISTINCT r.RECORD_HASH) AS RECORDS,"
+            " COUNT(DISTINCT IFF(v.VERDICT = 'ACCEPT', r.RECORD_HASH, NULL)) AS REDRIVABLE"
+            " FROM SILVER.RETAIL_POS_REJECTED AS r"
+            " INNER JOIN SILVER.RETAIL_POS_REJECTED_REDRIVABLE AS v"
+            " ON r.RECORD_HASH = v.RECORD_HASH,"
+            " LATERAL FLATTEN(input => r.FAILED_RULES) AS f GROUP BY 1"
+        )
+    }
+    assert expected
+    app = run_seeded("pipeline_health")
+    shown = next(frame.value for frame in app.dataframe if "REDRIVABLE_NOW" in frame.value.columns)
+    assert {
+        row.RULE_ID: (int(row.RECORDS), int(row.REDRIVABLE_NOW)) for row in shown.itertuples()
+    } == expected
+    assert "No record has been sent back from the dead letter yet." in infos(app)
+
+
+def infos(app: object) -> str:
+    return " ".join(info.value for info in app.info)  # type: ignore[attr-defined]

@@ -226,3 +226,35 @@ def test_procedure_left_with_an_open_transaction_is_rolled_back(
     with pytest.raises(ProgrammingError, match="transaction open"):
         cursor.execute("CALL SILVER.OPEN_TX()")
     assert query(warehouse, "SELECT COUNT(*) FROM SILVER.TOTALS") == [(0,)]
+
+
+POSITIONAL = """
+CREATE OR REPLACE PROCEDURE SILVER.POSITIONAL(A VARCHAR, B TIMESTAMP_TZ, C VARCHAR)
+RETURNS VARIANT LANGUAGE SQL AS $$
+BEGIN
+    RETURN OBJECT_CONSTRUCT('a', a, 'b_is_null', b IS NULL, 'c', c);
+END
+$$
+"""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ("NULL, NULL, 'x'", {"b_is_null": True, "c": "x"}),
+        ("'y', NULL, NULL", {"a": "y", "b_is_null": True}),
+        (
+            "'f(1, 2)', '2026-12-01T00:00:00Z'::TIMESTAMP_TZ, 'z'",
+            {"a": "f(1, 2)", "b_is_null": False, "c": "z"},
+        ),
+    ],
+)
+def test_call_arguments_are_positional_even_when_two_are_alike(
+    warehouse: LocalWarehouse, arguments: str, expected: dict[str, object]
+) -> None:
+    """CALL <procedure_name> ( [ [ <arg_name> => ] <arg> , ... ] ) (CALL): the n-th argument
+    is the n-th parameter, also when two arguments are the same literal (NULL, NULL)."""
+    cursor = admin(warehouse).cursor()
+    cursor.execute(POSITIONAL)
+    cursor.execute(f"CALL SILVER.POSITIONAL({arguments})")
+    assert json.loads(cursor.fetchone()[0]) == expected

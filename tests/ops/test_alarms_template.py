@@ -91,6 +91,10 @@ for label, (task, stream) in {
     SINGLE_METRIC_ALARMS[f"Snowflake{label}Silent"] = (
         SF, "MinutesSinceTaskSuccess", db | {"Task": task},
         "Minimum", 300, 1440, GT, NOT_BREACHING, 1, 1)  # fmt: skip
+# Redrivable rejects at every run for 30 minutes: the automatic redrive is off or failing.
+SINGLE_METRIC_ALARMS["SnowflakeDeadLetterRedrivable"] = (
+    SF, "DeadLetterRedrivable", {"Database": "POS_DB"},
+    "Minimum", 300, 0, GT, NOT_BREACHING, 6, 6)  # fmt: skip
 
 # name: (expression fragments, metrics used, period, threshold, comparison, missing, periods)
 MATH_ALARMS: dict[str, tuple[Any, ...]] = {

@@ -32,8 +32,8 @@ def command_paths() -> list[list[str]]:
 
 def test_every_group_module_registers_a_command() -> None:
     names = {path[0] for path in command_paths() if path}
-    assert {"local", "produce", "migrate", "invoke-transform"} <= names
-    assert len(COMMAND_GROUPS) == 4
+    assert {"local", "produce", "migrate", "redrive", "invoke-transform"} <= names
+    assert len(COMMAND_GROUPS) == 5
 
 
 @pytest.mark.parametrize("path", command_paths(), ids=lambda path: " ".join(["pos", *path]))

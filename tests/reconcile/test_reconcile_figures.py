@@ -45,6 +45,8 @@ def healthy_rows() -> Rows:
         "bronze_summary": [{"BRONZE_ROWS": 10, "BRONZE_RECORDS": 9}],
         "silver_summary": [{"SILVER_TRANSACTIONS": 6, "SILVER_LINES": 11}],
         "rejected_summary": [{"REJECTED_RECORDS": 2}],
+        "redrive_summary": [{"SENT_BACK": 0, "DECIDED": 0, "ACCEPTED_AFTER_REDRIVE": 0}],
+        "redrive_accepted_transaction_ids": [],
         "run_log_totals": [
             {
                 "PROCEDURE_NAME": "SILVER.PROCESS_RAW_POS",
@@ -246,6 +248,9 @@ def test_the_figures_and_the_json_report() -> None:
         "duplicates_ignored": 2,
         "silver_rows_read": 10,
         "failed_procedure_runs": 1,
+        "redriven_records": 0,
+        "redriven_accepted": 0,
+        "redrive_pending": 0,
         "bronze_stream_backlog": 0,
         "gold_summary_rows": 4,
         "gold_gross_sales": Decimal("120.50"),
@@ -348,6 +353,52 @@ CASES: dict[str, tuple[Any, set[str]]] = {
         {INVENTORY},
     ),
 }
+
+
+def redriven_rows(
+    *, silver: int = 7, rejected: int = 1, pending: int = 0, rejected_ids: tuple[str, ...] = ("B2",)
+) -> Rows:
+    """The consistent state after a redrive sent both rejected records (B1, B2) back: B1 was
+    accepted (its dimension had been added), B2 rejected again, and PROCESS_RAW_POS read them a
+    second time: Silver 7 + REJECTED 1 + 2 copies = 10 Bronze rows; it read 12, rejected 3.
+    With ``pending``, that many of them (B2 first) are sent back and not decided yet."""
+    rows = with_row(healthy_rows(), "silver_summary", SILVER_TRANSACTIONS=silver)
+    rows = with_row(rows, "rejected_summary", REJECTED_RECORDS=rejected)
+    rows = with_row(rows, "gold_vs_silver", GOLD_TRANSACTIONS=silver)
+    rows = with_row(
+        rows, "redrive_summary", SENT_BACK=2, DECIDED=2 - pending, ACCEPTED_AFTER_REDRIVE=1
+    )
+    rows["redrive_accepted_transaction_ids"] = [{"TRANSACTION_ID": "B1"}]
+    rows["silver_transaction_ids"].append({"TRANSACTION_ID": "B1"})
+    rows["rejected_transaction_ids"] = [{"TRANSACTION_ID": name} for name in rejected_ids]
+    return with_run(rows, ROWS_READ=12 - pending, ROWS_ACCEPTED=7, ROWS_REJECTED=3 - pending)
+
+
+def redriven(pending: int = 0) -> dict[str, Any]:
+    return {
+        "health": health(accepted=7, rejected=3 - pending),
+        "expected": Expected(silver_transactions=6, rejected_records=2, copies=2),
+        "generated_transactions": (GENERATED[0], {"B1", "B2"}),
+    }
+
+
+def test_a_record_accepted_after_a_redrive_is_counted_once_in_silver() -> None:
+    result = checks(redriven_rows(), **redriven())
+    assert all(ok for ok, _ in result.values()), result
+    assert result[FATE][1] == (
+        "10 Bronze rows = 7 accepted + 1 rejected + 2 copies ignored (procedures read 12);"
+        " 2 sent back from REJECTED by redrives, 1 of them accepted, 0 pending"
+    )
+
+
+def test_a_redriven_record_in_two_places_in_none_or_pending_fails() -> None:
+    # The accepted record also still in REJECTED: counted twice.
+    assert failing(redriven_rows(rejected=2), **redriven()) == {FATE, RUN_LOG, REJECTED_EXACT}
+    # The accepted record lost on its way to Silver.
+    assert failing(redriven_rows(silver=6), **redriven()) == {FATE, RUN_LOG, SILVER_EXACT}
+    # B2 sent back, not decided yet: in neither table, so the run is not finished.
+    pending = redriven_rows(rejected=0, pending=1, rejected_ids=())
+    assert failing(pending, **redriven(pending=1)) == {STREAMS, BAD_IN_REJECTED}
 
 
 @pytest.mark.parametrize(("name", "case"), CASES.items(), ids=CASES.keys())

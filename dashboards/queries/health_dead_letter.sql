@@ -1,0 +1,12 @@
+-- The dead letter now, per failed rule: records in SILVER.RETAIL_POS_REJECTED (a record under
+-- each rule it failed) and how many a redrive would accept today, their dimension rows existing
+-- now (SILVER.RETAIL_POS_REJECTED_REDRIVABLE).
+SELECT
+    f.VALUE:rule_id::STRING AS RULE_ID,
+    COUNT(DISTINCT o.RECORD_HASH) AS RECORDS,
+    COUNT(DISTINCT IFF(o.VERDICT = 'ACCEPT', o.RECORD_HASH, NULL)) AS REDRIVABLE_NOW,
+    MIN(o.REJECTED_AT) AS OLDEST_REJECTED_AT
+FROM SILVER.RETAIL_POS_REJECTED_REDRIVABLE AS o,
+    LATERAL FLATTEN(input => o.FAILED_RULES) AS f
+GROUP BY RULE_ID
+ORDER BY RECORDS DESC, RULE_ID

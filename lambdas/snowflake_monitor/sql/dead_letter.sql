@@ -1,0 +1,16 @@
+-- The dead letter now (SILVER.RETAIL_POS_REJECTED): every rejected record, and how many a redrive
+-- would accept today (their dimension rows exist now; SILVER.RETAIL_POS_REJECTED_REDRIVABLE), in
+-- total (RULE_ID '*', each record once) and per failed rule (a record under each rule it failed).
+SELECT
+    '*' AS RULE_ID,
+    COUNT(*) AS RECORDS,
+    COUNT_IF(OUTLOOK.VERDICT = 'ACCEPT') AS REDRIVABLE
+FROM {{ database }}.SILVER.RETAIL_POS_REJECTED_REDRIVABLE AS OUTLOOK
+UNION ALL
+SELECT
+    FAILED.VALUE:rule_id::VARCHAR AS RULE_ID,
+    COUNT(DISTINCT OUTLOOK.RECORD_HASH) AS RECORDS,
+    COUNT(DISTINCT IFF(OUTLOOK.VERDICT = 'ACCEPT', OUTLOOK.RECORD_HASH, NULL)) AS REDRIVABLE
+FROM {{ database }}.SILVER.RETAIL_POS_REJECTED_REDRIVABLE AS OUTLOOK,
+    LATERAL FLATTEN(input => OUTLOOK.FAILED_RULES) AS FAILED
+GROUP BY FAILED.VALUE:rule_id::VARCHAR
