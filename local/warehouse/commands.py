@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from snowflake.connector.errors import ProgrammingError
 
-from local.warehouse import procedures, streams, table_options, tasks
+from local.warehouse import procedures, show, streams, table_options, tasks
 from local.warehouse.access import ddl, grants
 from local.warehouse.access.gate import hook_object_created, hook_object_dropped
 from local.warehouse.access.model import ACCOUNT, OWNERSHIP, Kind, Securable
@@ -303,6 +303,8 @@ _HANDLERS: dict[tuple[str, ...], Handler] = {
     ("USE", "WAREHOUSE"): ddl.use_warehouse,
     ("SHOW", "GRANTS"): grants.show_grants,
     ("SHOW", "FUTURE", "GRANTS"): grants.show_grants,
+    ("SHOW", "TASKS"): show.show_tasks,
+    ("SHOW", "STREAMS"): show.show_streams,
 }
 
 
