@@ -157,7 +157,11 @@ def _cloud_target(
         aws = AwsClients(
             *(session.client(s) for s in ("kinesis", "firehose", "lambda", "cloudwatch", "sns"))
         )
-        yield VerifyTarget(stack, aws, connection, grants, snowflake_scripts(), variables), "cloud"
+        budget = (
+            f"cloud:{config.processor_buffer_interval_seconds},"
+            f"{config.destination_buffer_interval_seconds}"
+        )
+        yield VerifyTarget(stack, aws, connection, grants, snowflake_scripts(), variables), budget
 
 
 def verify(

@@ -139,7 +139,24 @@ def local_budget(buffer_interval_s: float, task_interval_s: float) -> Budget:
 
 
 def budget_for(name: str) -> Budget:
-    if name.startswith("local:"):
-        buffer_s, task_s = (float(part) for part in name.removeprefix("local:").split(","))
-        return local_budget(buffer_s, task_s)
-    return cloud_budget()
+    """``cloud``, ``cloud:<processor interval>,<destination interval>`` (the deployment's buffer
+    settings) or ``local:<buffer interval>,<task interval>``."""
+    kind, _, values = name.partition(":")
+    figures = [float(part) for part in values.split(",")] if values else []
+    if kind == "local":
+        return local_budget(*figures)
+    return cloud_budget(*figures)
+
+
+def budget_table(budget: Budget) -> str:
+    """The budget as the Markdown table docs/verify.md shows (a test keeps the two equal)."""
+    lines = [
+        "| hop | term | p95 (s) | setting that moves it | source |",
+        "| --- | --- | ---: | --- | --- |",
+    ]
+    for term in budget.terms:
+        lines.append(
+            f"| {term.hop} | {term.what} | {term.p95_s:g} | {term.setting} | {term.source} |"
+        )
+    lines.append(f"| **event → Gold** | sum of the terms | **{budget.total_p95:g}** | | |")
+    return "\n".join(lines)

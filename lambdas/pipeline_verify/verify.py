@@ -9,13 +9,14 @@ from typing import Any
 
 from lambdas.pipeline_verify.aws_checks import AwsClients, aws_checks
 from lambdas.pipeline_verify.canary import CanaryResult, CanarySettings, run_canary
-from lambdas.pipeline_verify.report import Report
+from lambdas.pipeline_verify.report import Check, Report, failed, info, passed
 from lambdas.pipeline_verify.snowflake_checks import snowflake_checks
 from lambdas.pipeline_verify.stack import StackView
+from lambdas.pipeline_verify.windows import WindowCounts, WindowSettings, window_checks
 from lambdas.snowflake_migrations.bootstrap import AccountNames
 from lambdas.snowflake_migrations.scripts import SqlVariables
 
-PARTS = ("aws", "snowflake", "canary")
+PARTS = ("aws", "snowflake", "windows", "canary")
 
 
 @dataclass
@@ -33,6 +34,7 @@ def run_verify(
     target: VerifyTarget,
     canary: CanarySettings | None = None,
     parts: tuple[str, ...] = PARTS,
+    windows: WindowSettings | None = None,
 ) -> tuple[Report, CanaryResult | None]:
     report = Report()
     if "aws" in parts:
@@ -47,6 +49,8 @@ def run_verify(
                 target.names,
             )
         )
+    if "windows" in parts:
+        report.extend(_windows(target, windows or WindowSettings()))
     result = None
     if "canary" in parts:
         result = run_canary(
@@ -58,3 +62,46 @@ def run_verify(
         )
         report.extend(result.checks)
     return report, result
+
+
+def _windows(target: VerifyTarget, settings: WindowSettings) -> list[Check]:
+    """The latest closed windows (windows.py): each record put has a place, or it is reported."""
+    try:
+        counts = list(
+            window_checks(
+                target.aws.cloudwatch,
+                target.connection,
+                target.variables,
+                target.stack.output("StreamName"),
+                target.stack.output("DeliveryStreamName"),
+                settings,
+            )
+        )
+    except Exception as error:
+        return [
+            failed(
+                "windows",
+                "windows",
+                "the latest closed windows counted",
+                str(error),
+                "check cloudwatch:GetMetricStatistics and the role's read grants",
+            )
+        ]
+    return [_window_check(window) for window in counts]
+
+
+def _window_check(window: WindowCounts) -> Check:
+    name = f"window {window.start:%H:%M}-{window.end:%H:%M}"
+    if window.put == 0 and window.bronze == 0:
+        return info("windows", name, "no records put")
+    if window.closed:
+        return passed("windows", name, window.describe())
+    return failed(
+        "windows",
+        name,
+        "every record put is in Silver, REJECTED or the error output (UnaccountedRecords 0)",
+        window.describe(),
+        "records were silently not loaded or are stuck: compare Firehose's "
+        "DeliveryToSnowflake.Records and the SnowflakeDelivery log with Bronze; then the tasks "
+        "(SHOW TASKS) and OPS.PIPELINE_RUN_LOG",
+    )
