@@ -164,6 +164,18 @@ def _cloud_target(
         yield VerifyTarget(stack, aws, connection, grants, snowflake_scripts(), variables), budget
 
 
+def _window_settings(local: bool) -> Any:
+    from datetime import timedelta
+
+    from lambdas.pipeline_verify.windows import WindowSettings
+
+    if local:  # the twin's latency is seconds: short windows, the canary's own among them
+        return WindowSettings(
+            width=timedelta(seconds=5), settle=timedelta(seconds=2), count=6, wait_for_canary=True
+        )
+    return WindowSettings()
+
+
 def verify(
     local: Annotated[bool, typer.Option("--local", help="Verify the local twin instead.")] = False,
     workdir: Annotated[
@@ -192,7 +204,7 @@ def verify(
         ),
     ] = None,
     skip: Annotated[
-        list[str] | None, typer.Option(help="Leave a part out: aws, snowflake, canary.")
+        list[str] | None, typer.Option(help="Leave a part out: aws, snowflake, canary, windows.")
     ] = None,
     events: Annotated[
         int, typer.Option(min=1, max=500, help="Canary sales (plus 2 bad records).")
@@ -230,7 +242,7 @@ def verify(
                 budget=budget,
                 poll_interval_s=0.5 if local else 5.0,
             )
-            report, _ = run_verify(target, settings, parts)
+            report, _ = run_verify(target, settings, parts, _window_settings(local))
     except (
         VerifySetupError,
         ConfigError,

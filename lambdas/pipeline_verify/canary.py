@@ -331,7 +331,7 @@ def latency_rows(result: CanaryResult, budget: Budget) -> Iterator[Check]:
                 AREA,
                 f"latency {label}",
                 f"p50 {statistics.median(values):.1f} s, max {max(values):.1f} s "
-                f"(budget p95 {budget.hop_p95(hop):.0f} s, {budget.name})",
+                f"(budget p95 {budget.hop_p95(hop):g} s, {budget.name})",
             )
         previous = hop
     total = result.latencies("gold")
@@ -341,7 +341,7 @@ def latency_rows(result: CanaryResult, budget: Budget) -> Iterator[Check]:
             AREA,
             "latency put -> gold",
             f"p50 {statistics.median(total):.1f} s, max {max(total):.1f} s: {within} the "
-            f"{budget.name} budget's p95 {budget.total_p95:.0f} s (docs/verify.md)",
+            f"{budget.name} budget's p95 {budget.total_p95:g} s (docs/verify.md)",
         )
 
 

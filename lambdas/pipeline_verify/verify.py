@@ -3,6 +3,7 @@ report. The CLI and the tests call :func:`run_verify` with real or local clients
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from lambdas.pipeline_verify.windows import WindowCounts, WindowSettings, window
 from lambdas.snowflake_migrations.bootstrap import AccountNames
 from lambdas.snowflake_migrations.scripts import SqlVariables
 
-PARTS = ("aws", "snowflake", "windows", "canary")
+PARTS = ("aws", "snowflake", "canary", "windows")
 
 
 @dataclass
@@ -49,8 +50,6 @@ def run_verify(
                 target.names,
             )
         )
-    if "windows" in parts:
-        report.extend(_windows(target, windows or WindowSettings()))
     result = None
     if "canary" in parts:
         result = run_canary(
@@ -61,6 +60,12 @@ def run_verify(
             canary or CanarySettings(),
         )
         report.extend(result.checks)
+    if "windows" in parts:
+        settings = windows or WindowSettings()
+        if result is not None and settings.wait_for_canary:
+            # Judge the canary's own window too: wait until it has closed and settled.
+            time.sleep((settings.width + settings.settle).total_seconds())
+        report.extend(_windows(target, settings))
     return report, result
 
 
@@ -91,7 +96,7 @@ def _windows(target: VerifyTarget, settings: WindowSettings) -> list[Check]:
 
 
 def _window_check(window: WindowCounts) -> Check:
-    name = f"window {window.start:%H:%M}-{window.end:%H:%M}"
+    name = f"window {window.start:%H:%M:%S}-{window.end:%H:%M:%S}"
     if window.put == 0 and window.bronze == 0:
         return info("windows", name, "no records put")
     if window.closed:

@@ -53,7 +53,7 @@ class WindowCounts:
 
     def describe(self) -> str:
         return (
-            f"{self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC: {self.put} put, "
+            f"{self.start:%Y-%m-%d %H:%M:%S}-{self.end:%H:%M:%S} UTC: {self.put} put, "
             f"{self.error_output} error output, {self.bronze} in Bronze, {self.placed} placed "
             f"({self.copies} copies ignored), {self.unaccounted} unaccounted"
         )
@@ -167,6 +167,8 @@ class WindowSettings:
     # Older than the latency budget's worst case, so nothing is still in flight.
     settle: timedelta = timedelta(minutes=10)
     count: int = 3
+    # Wait after the canary until its own window is judged (short local windows only).
+    wait_for_canary: bool = False
 
 
 def window_checks(
