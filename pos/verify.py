@@ -73,29 +73,42 @@ def _context(values: list[str] | None) -> dict[str, Any]:
 
 @contextmanager
 def _local_target(workdir: Path) -> Iterator[tuple[Any, str]]:
+    """Attach to the twin ``pos local twin`` runs for ``workdir``, or bring one up."""
     from lambdas.pipeline_verify.aws_checks import AwsClients
     from lambdas.pipeline_verify.verify import VerifyTarget
+    from lambdas.snowflake_migrations.bootstrap import AccountNames
+    from lambdas.snowflake_migrations.scripts import SqlVariables
     from local.resources import snowflake_scripts
     from local.twin.provision import client
-    from local.twin.twin import LocalTwin, TwinOptions
+    from local.twin.twin import LocalTwin, TwinOptions, connect_served, running_twin
+    from local.warehouse.access.principals import LocalPrincipals
 
     options = TwinOptions(workdir)
+    variables = SqlVariables()
+    principals = LocalPrincipals.of(variables, AccountNames())
     with ExitStack() as stack:
-        twin = stack.enter_context(LocalTwin(options))
-        url = twin.endpoint_url
-        principals = twin.warehouse.principals
-        connection = twin.snowflake_connection(principals.deploy.user, principals.deploy.role)
+        attached = running_twin(workdir)
+        if attached is not None:
+            typer.echo(f"attached to the local twin of {workdir} (pid {attached.pid})", err=True)
+            url, (host, port), view = (
+                attached.endpoint_url,
+                attached.warehouse_address,
+                attached.stack,
+            )
+        else:
+            twin = stack.enter_context(LocalTwin(options))
+            assert twin.stack is not None
+            url, (host, port), view = twin.endpoint_url, twin.warehouse_address, twin.stack
+        deploy = principals.deploy
+        connection = connect_served(host, port, deploy.user, str(deploy.role), variables)
         stack.callback(connection.close)
         # A person holding SECURITYADMIN reads every role's grants (MANAGE GRANTS).
-        grants = twin.snowflake_connection(principals.admin.user, "SECURITYADMIN")
+        grants = connect_served(host, port, principals.admin.user, "SECURITYADMIN", variables)
         stack.callback(grants.close)
         aws = AwsClients(
             *(client(s, url) for s in ("kinesis", "firehose", "lambda", "cloudwatch", "sns"))
         )
-        assert twin.stack is not None
-        target = VerifyTarget(
-            twin.stack, aws, connection, grants, snowflake_scripts(), twin.variables
-        )
+        target = VerifyTarget(view, aws, connection, grants, snowflake_scripts(), variables)
         yield target, f"local:{options.buffer_interval_s},{options.task_interval_s}"
 
 

@@ -6,6 +6,9 @@ boto3 with ``endpoint_url`` for AWS, the Snowflake connector with ``host``/``por
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from local.twin.provision import client, provision
 from local.twin.synth import LOCAL_SETTINGS, synthesize
 
 STACK_NAME = "RetailPosPipeline"
+ENDPOINTS_FILE = "endpoints.json"
 DEFAULT_BUFFER_INTERVAL_S = 1.0
 DEFAULT_TASK_INTERVAL_S = 0.5
 
@@ -65,6 +69,8 @@ class LocalTwin:
         from local.pipeline.runner import quiet_transform_logs
 
         quiet_transform_logs()  # before the handler's Logger is made
+        # sqlglot warns on every SHOW statement it parses as a command; nothing to act on.
+        logging.getLogger("sqlglot").setLevel(logging.ERROR)
         from lambdas.transform.handler import lambda_handler
         from local.warehouse import LocalWarehouse
 
@@ -80,6 +86,12 @@ class LocalTwin:
         warehouse.prepare_deploy(scripts)
         warehouse.apply_migrations(scripts)
         self.warehouse_address = warehouse.serve()
+        host, port = self.warehouse_address
+        # What `pos verify --local` attaches to while this twin runs (removed by stop()).
+        (self.twin_dir / ENDPOINTS_FILE).write_text(
+            json.dumps({"pid": os.getpid(), "moto": self.endpoint_url, "host": host, "port": port}),
+            encoding="utf-8",
+        )
         self.worker = self._firehose(warehouse, lambda_handler)
         self.worker.open()
         for name, body in (
@@ -102,6 +114,9 @@ class LocalTwin:
                 self._errors.append(error)
 
         return run
+
+    def wait(self, seconds: float) -> None:
+        self._stop.wait(seconds)
 
     def check_alive(self) -> None:
         if self._errors:
@@ -138,20 +153,7 @@ class LocalTwin:
     def snowflake_connection(self, user: str, role: str) -> Any:
         """A connector session to the served warehouse (keys are not checked locally)."""
         host, port = self.warehouse_address
-        return snowflake.connector.connect(
-            account="local",
-            user=user,
-            role=role,
-            password="local",  # noqa: S106 - a placeholder: the local warehouse checks none
-            warehouse=self.variables.warehouse,
-            database=self.variables.database,
-            host=host,
-            port=port,
-            protocol="http",
-            login_timeout=10,
-            network_timeout=60,
-            session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
-        )
+        return connect_served(host, port, user, role, self.variables)
 
     @property
     def warehouse(self) -> Any:
@@ -159,6 +161,7 @@ class LocalTwin:
         return self._warehouse
 
     def stop(self) -> None:
+        (self.twin_dir / ENDPOINTS_FILE).unlink(missing_ok=True)
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=30)
@@ -191,3 +194,67 @@ def _reset_moto() -> None:
     for service in ("kinesis", "firehose", "lambda", "cloudwatch", "sns", "s3", "kms", "iam"):
         backends: BackendDict[Any] = get_backend(service)
         backends.reset()
+
+
+def connect_served(host: str, port: int, user: str, role: str, variables: SqlVariables) -> Any:
+    """A Snowflake connector session to a served local warehouse (keys are not checked
+    locally; the password is a placeholder)."""
+    return snowflake.connector.connect(
+        account="local",
+        user=user,
+        role=role,
+        password="local",  # noqa: S106 - a placeholder: the local warehouse checks none
+        warehouse=variables.warehouse,
+        database=variables.database,
+        host=host,
+        port=port,
+        protocol="http",
+        login_timeout=10,
+        network_timeout=60,
+        session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+    )
+
+
+@dataclass(frozen=True)
+class RunningTwin:
+    """A twin another process runs (``pos local twin``): its endpoints and its stack."""
+
+    pid: int
+    endpoint_url: str
+    warehouse_address: tuple[str, int]
+    stack: StackView
+
+
+def running_twin(workdir: Path) -> RunningTwin | None:
+    """The twin serving ``workdir``, if its process is alive."""
+    twin_dir = workdir / "twin"
+    try:
+        data = json.loads((twin_dir / ENDPOINTS_FILE).read_text(encoding="utf-8"))
+        os.kill(int(data["pid"]), 0)  # signal 0: is it alive?
+        stack = StackView.load(twin_dir / "stack.json")
+    except (OSError, ValueError, KeyError):
+        return None
+    return RunningTwin(
+        int(data["pid"]), str(data["moto"]), (data["host"], int(data["port"])), stack
+    )
+
+
+def serve_twin(options: TwinOptions, on_ready: Any = print) -> int:
+    """Run a twin until SIGINT or SIGTERM (``pos local twin``); returns the exit code."""
+    from local.processes import exit_code, stop_on_signals
+
+    interrupted = stop_on_signals()
+    twin = LocalTwin(options)
+    try:
+        twin.start()
+        host, port = twin.warehouse_address
+        on_ready(f"Local twin up: AWS (moto) {twin.endpoint_url}, warehouse {host}:{port}")
+        on_ready(f"pos verify --local --workdir {options.workdir} attaches to it (Ctrl-C to stop)")
+        while True:
+            twin.check_alive()
+            twin.wait(1.0)
+    except KeyboardInterrupt:
+        return exit_code(interrupted)
+    finally:
+        interrupted.shield()
+        twin.stop()

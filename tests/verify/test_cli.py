@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,49 @@ def test_no_aws_credentials_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) 
     assert result.output.strip() == (
         "error: no AWS credentials: set AWS_PROFILE or the usual credential chain"
     )
+
+
+def test_pos_verify_local_attaches_to_a_running_twin(tmp_path: Path) -> None:
+    """`pos local twin` keeps a twin up; `pos verify --local` with its workdir attaches to it."""
+    from local.processes import stop_child
+
+    twin = subprocess.Popen(
+        [sys.executable, "-m", "pos", "local", "twin", "--workdir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        endpoints = tmp_path / "twin" / "endpoints.json"
+        deadline = time.monotonic() + 300
+        while not endpoints.exists():
+            assert twin.poll() is None, "the twin exited"
+            assert time.monotonic() < deadline, "the twin did not come up"
+            time.sleep(0.5)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pos",
+                "verify",
+                "--local",
+                "--workdir",
+                str(tmp_path),
+                "--skip",
+                "canary",
+                "--skip",
+                "windows",
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"attached to the local twin of {tmp_path}" in result.stderr
+        assert result.stdout.splitlines()[-1] == "Result: verified"
+    finally:
+        code = stop_child(twin)
+    assert code == 128 + 15  # stopped by SIGTERM, cleanly
+    assert not (tmp_path / "twin" / "endpoints.json").exists()
