@@ -5,9 +5,9 @@ sales and 2 bad records to the stream and waiting for them in Bronze, Silver, RE
 
 It logs in to Snowflake as the monitor user (its secret, the read-only monitor role). Its role
 may put records to the stream only (``kinesis:PutRecords``, and ``kms:GenerateDataKey`` on the
-stream's key through Kinesis: "producers ... must have permission to call kms:GenerateDataKey",
-Kinesis server-side encryption, permissions to use user-generated KMS keys), read that secret and
-publish metrics to the canary's own namespace.
+stream's key through Kinesis: "Your Kinesis stream producers must have the kms:GenerateDataKey
+permission", https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html), read
+that secret, read the windows' metrics and publish to the canary's own namespace.
 """
 
 from __future__ import annotations
