@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from pos import invoke, local_commands, migrate, produce, redrive
+from pos import invoke, local_commands, migrate, produce, redrive, verify
 
 EPILOG = """Examples:
 
@@ -23,6 +23,8 @@ EPILOG = """Examples:
   pos migrate status --local --workdir .local/demo
 
   pos invoke-transform events/firehose_kinesis_mixed_bad.json --decode
+
+  pos verify --local
 
 Every command has its own --help with an example."""
 
@@ -39,11 +41,11 @@ app = typer.Typer(
 )
 
 # One module per command group, in the order `pos --help` lists them.
-# `pos verify` (issue 12) registers here when it lands.
 COMMAND_GROUPS = (
     local_commands,
     produce,
     migrate,
+    verify,
     redrive,
     invoke,
 )

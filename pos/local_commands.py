@@ -145,6 +145,18 @@ def serve(
 
 
 @app.command(
+    epilog="Example (then, from another shell):\n\n  pos local twin --workdir .local/verify"
+)
+def twin(workdir: Workdir = Path(".local/verify")) -> None:
+    """Keep a local twin of a deployment running (moto holding the synthesized stack, the served
+    warehouse with its tasks, the Firehose worker), until Ctrl-C or SIGTERM; `pos verify --local
+    --workdir` with the same folder attaches to it."""
+    from local.twin.twin import TwinOptions, serve_twin
+
+    raise typer.Exit(serve_twin(TwinOptions(workdir), on_ready=typer.echo))
+
+
+@app.command(
     epilog=(
         "Examples:\n\n"
         "  pos local dashboards                              # the default workdir's warehouse\n\n"

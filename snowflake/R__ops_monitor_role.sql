@@ -31,6 +31,9 @@ GRANT SELECT ON TABLE {{ database }}.BRONZE.JSON_RAW_DATA TO ROLE {{ monitor_rol
 
 GRANT SELECT ON TABLE {{ database }}.SILVER.RETAIL_POS_PROCESSED TO ROLE {{ monitor_role }};
 
+-- The scheduled canary (issue 12) runs as the monitor and checks its sales reached Gold.
+GRANT SELECT ON TABLE {{ database }}.GOLD.DAILY_SALES_SUMMARY TO ROLE {{ monitor_role }};
+
 GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM TO ROLE {{ monitor_role }};
 
 -- Bronze records PROCESS_RAW_POS has taken from the stream and not processed yet still wait.

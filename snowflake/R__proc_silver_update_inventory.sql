@@ -44,6 +44,10 @@ BEGIN
                 SUM(IFF(line.CANCELED, 0, line.QUANTITY)) AS UNITS_SOLD,
                 MAX(IFF(line.CANCELED, NULL, line.EVENT_TS)) AS LAST_MOVEMENT_AT
             FROM {{ database }}.SILVER.PROCESSED_FOR_INVENTORY_STREAM AS line
+            -- Canary sales (pos verify) move no stock: the stream still consumes them.
+            WHERE line.STORE_ID NOT IN (
+                SELECT canary.STORE_ID FROM {{ database }}.SILVER.DIM_STORE AS canary WHERE canary.IS_CANARY
+            )
             GROUP BY line.STORE_ID, line.PRODUCT_ID
         ) AS movement
         LEFT OUTER JOIN {{ database }}.SILVER.DIM_PRODUCT AS product

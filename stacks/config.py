@@ -12,7 +12,14 @@ import os
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lambdas.snowflake_migrations.scripts import SqlVariables, validate_identifier
 from lambdas.transform.limits import BUFFER_INTERVAL_SECONDS, BUFFER_SIZE_MB
@@ -121,6 +128,12 @@ class PipelineConfig(BaseModel):
     # only matter if other functions could starve the account's pool (see docs/deploy.md).
     transform_reserved_concurrency: int | None = Field(default=None, ge=1)
 
+    # The scheduled canary (docs/verify.md): synthetic sales through every hop, timed. Off by
+    # default (each run bills a Snowflake login and a few queries); needs monitor_secret_arn.
+    canary_enabled: bool = False
+    canary_interval_minutes: int = Field(default=15, ge=5, le=1440)
+    canary_sales: int = Field(default=20, ge=1, le=500)
+
     alarm_email: str | None = None
     # Every run resumes `warehouse` if it is suspended (billed at least 60 s): see the cost table
     # in docs/operations.md before lowering it.
@@ -192,6 +205,14 @@ class PipelineConfig(BaseModel):
             raise ValueError(f"must be one of {list(MONITOR_INTERVALS_MINUTES)}")
         return value
 
+    @model_validator(mode="after")
+    def _canary_needs_monitor(self) -> PipelineConfig:
+        if self.canary_enabled and not self.monitor_secret_arn:
+            raise ValueError(
+                "canary_enabled needs monitor_secret_arn: the canary logs in as the monitor user"
+            )
+        return self
+
     @field_validator("alarm_email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
@@ -242,6 +263,8 @@ def load_config(context: dict[str, Any]) -> PipelineConfig:
         problems = "; ".join(
             f"{'.'.join(map(str, error['loc']))} ({ENV_PREFIX}{str(error['loc'][0]).upper()}): "
             f"{error['msg']}"
+            if error["loc"]
+            else str(error["msg"])  # a rule across settings (it names them)
             for error in exc.errors()
         )
         raise ConfigError(f"invalid pipeline settings: {problems}") from None

@@ -31,6 +31,8 @@ class DashboardSources:
     database: str
     snowflake_monitored: bool
     monitor_interval: cdk.Duration
+    # The scheduled canary's interval, None when it is off.
+    canary_interval: cdk.Duration | None = None
 
 
 def _graph(
@@ -143,6 +145,8 @@ class OperationsDashboard(Construct):
                 ],
             ),
         ]
+        if sources.canary_interval is not None:
+            rows.append(self._canary_row(sources.database, sources.canary_interval))
         if not sources.snowflake_monitored:
             return rows
         database = sources.database
@@ -216,3 +220,24 @@ class OperationsDashboard(Construct):
             )
         )
         return rows
+
+    @staticmethod
+    def _canary_row(database: str, interval: cdk.Duration) -> tuple[str, list[cloudwatch.IWidget]]:
+        from lambdas.pipeline_verify import metrics as canary_metrics
+        from stacks.alarms_canary import canary_metric
+
+        return (
+            f"Canary (synthetic sales every {int(interval.to_minutes())} minutes, docs/verify.md)",
+            [
+                _graph(
+                    "Canary success (1 = every record in place)",
+                    [canary_metric(canary_metrics.CANARY_SUCCESS, database, "Minimum", interval)],
+                    width=WIDTH // 2,
+                ),
+                _graph(
+                    "Canary put -> Gold (s)",
+                    [canary_metric(canary_metrics.CANARY_LATENCY, database, "Maximum", interval)],
+                    width=WIDTH // 2,
+                ),
+            ],
+        )

@@ -32,10 +32,12 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks import alarm_thresholds as limits
+from stacks.alarms_canary import CanaryAlarms
 from stacks.alarms_common import AlarmTarget
 from stacks.alarms_delivery import DeliveryAlarms
 from stacks.alarms_facade import facade, monitor_function, monitor_stream
 from stacks.alarms_quality import SnowflakeAlarms, TransformQualityAlarms
+from stacks.canary import ScheduledCanary
 from stacks.config import PipelineConfig
 from stacks.dashboard import DashboardSources, OperationsDashboard
 from stacks.snowflake_monitor import SnowflakeMonitor
@@ -130,6 +132,19 @@ class PipelineMonitoring(Construct):
                 "rejects are not monitored (docs/operations.md).",
             )
 
+        self.canary: ScheduledCanary | None = None
+        self.canary_alarms: CanaryAlarms | None = None
+        if config.canary_enabled and config.monitor_secret_arn:
+            self.canary = ScheduledCanary(
+                self,
+                "Canary",
+                config=config,
+                secret_arn=config.monitor_secret_arn,
+                stream=resources.stream,
+                delivery_stream_name=delivery_stream_name,
+            )
+            self.canary_alarms = CanaryAlarms(self, "CanaryAlarms", config=config, target=target)
+
         self.dashboard = OperationsDashboard(
             self,
             "Dashboard",
@@ -140,6 +155,9 @@ class PipelineMonitoring(Construct):
                 database=config.database,
                 snowflake_monitored=self.snowflake_monitor is not None,
                 monitor_interval=interval,
+                canary_interval=(
+                    cdk.Duration.minutes(config.canary_interval_minutes) if self.canary else None
+                ),
             ),
             alarms=self.alarms,
         )
@@ -181,4 +199,6 @@ class PipelineMonitoring(Construct):
         created += self.delivery_alarms.alarms + self.quality_alarms.alarms
         if self.snowflake_alarms is not None:
             created += self.snowflake_alarms.alarms
+        if self.canary_alarms is not None:
+            created += self.canary_alarms.alarms
         return created

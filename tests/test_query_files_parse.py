@@ -22,6 +22,7 @@ QUERY_FOLDERS = {
     "dashboards/queries": "question_mark",
     "lambdas/snowflake_migrations/sql": "pyformat",
     "lambdas/snowflake_monitor/sql": "pyformat",
+    "lambdas/pipeline_verify/sql": "pyformat",
     "local/reconcile/sql": "pyformat",
     "pos/sql": "pyformat",
 }

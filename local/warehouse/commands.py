@@ -17,7 +17,7 @@ import duckdb
 from snowflake.connector.errors import ProgrammingError
 from sqlglot import TokenType
 
-from local.warehouse import procedures, streams, table_options, tasks
+from local.warehouse import procedures, show, streams, table_options, tasks
 from local.warehouse.access import ddl, grants
 from local.warehouse.access.gate import hook_object_created, hook_object_dropped
 from local.warehouse.access.model import ACCOUNT, OWNERSHIP, Kind, Securable
@@ -315,6 +315,8 @@ _HANDLERS: dict[tuple[str, ...], Handler] = {
     ("USE", "WAREHOUSE"): ddl.use_warehouse,
     ("SHOW", "GRANTS"): grants.show_grants,
     ("SHOW", "FUTURE", "GRANTS"): grants.show_grants,
+    ("SHOW", "TASKS"): show.show_tasks,
+    ("SHOW", "STREAMS"): show.show_streams,
 }
 
 

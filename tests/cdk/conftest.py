@@ -74,6 +74,7 @@ FULL_SETTINGS = {
     **SETTINGS,
     "monitor_secret_arn": MONITOR_SECRET,
     "secrets_kms_key_arn": SECRETS_KEY,
+    "canary_enabled": True,
     "account": ACCOUNT,
     "region": REGION,
 }

@@ -31,6 +31,7 @@ SETTINGS = {
     "firehose_secret_arn": f"{SECRETS}/firehose-AbCdEf",
     "migrations_secret_arn": f"{SECRETS}/deploy-GhIjKl",
     "monitor_secret_arn": f"{SECRETS}/monitor-MnOpQr",
+    "canary_enabled": True,
     "alarm_email": "data-oncall@example.com",
 }
 

@@ -76,8 +76,8 @@ def test_the_table_covers_every_function_alarm_and_part(
     alarms = deployed.of_type("AWS::CloudWatch::Alarm")
     log_rows = [r for r in table if r.action == "logs:PutLogEvents" and r.expected == ALLOWED]
     publish_rows = [r for r in table if r.action == "sns:Publish" and r.expected == ALLOWED]
-    # transform, migrations, the provider framework and the monitor
-    assert len(functions) == 4
+    # transform, migrations, the provider framework, the monitor and the canary
+    assert len(functions) == 5
     assert len(log_rows) == len(functions) + 2  # + Firehose's two streams
-    assert len(publish_rows) == len(alarms) == 32
+    assert len(publish_rows) == len(alarms) == 32 + 3  # + the canary's three
     assert sum(r.expected != ALLOWED for r in table) >= 10

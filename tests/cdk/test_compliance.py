@@ -36,11 +36,16 @@ EXPECTED_ACKNOWLEDGEMENTS = {
         "AwsSolutions-IAM5[Resource::<SnowflakeMigrationsMigrationsFunction5120A60B.Arn>:*]",
     ),
 }
-# With every optional part on (tests/cdk/conftest.py FULL_SETTINGS): the Snowflake monitor's role
-# adds one finding (X-Ray and cloudwatch:PutMetricData on *); the secrets key grants name the key.
+# With every optional part on (tests/cdk/conftest.py FULL_SETTINGS): the Snowflake monitor's and
+# the canary's roles add one finding each (X-Ray and cloudwatch:PutMetricData on *); the secrets
+# key grants name the key.
 EXPECTED_ACKNOWLEDGEMENTS_DEPLOYED = EXPECTED_ACKNOWLEDGEMENTS | {
     (
         f"RetailPosPipeline/Monitoring/SnowflakeMonitor/MonitorFunctionRole/{_POLICY}",
+        "AwsSolutions-IAM5[Resource::*]",
+    ),
+    (
+        f"RetailPosPipeline/Monitoring/Canary/CanaryFunctionRole/{_POLICY}",
         "AwsSolutions-IAM5[Resource::*]",
     ),
 }

@@ -32,6 +32,8 @@ TREE = ("app.py", "cdk.json", "pyproject.toml", "stacks", "lambdas", "snowflake"
 SYNTH_SCRIPT = Path(__file__).with_name("fingerprint_synth.py")
 
 TRANSFORM, MIGRATIONS, MONITOR = "TransformFunction", "MigrationsFunction", "MonitorFunction"
+CANARY = "CanaryFunction"
+FUNCTIONS = (TRANSFORM, MIGRATIONS, MONITOR, CANARY)
 FINGERPRINTS = ("ScriptsFingerprint", "CodeFingerprint")
 
 
@@ -79,14 +81,19 @@ def expected_changes(path: str) -> set[str]:
     if path.startswith("snowflake/"):
         return {MIGRATIONS, *FINGERPRINTS}
     if path == "lambdas/__init__.py":
-        return {TRANSFORM, MIGRATIONS, MONITOR, "CodeFingerprint"}
+        return {TRANSFORM, MIGRATIONS, MONITOR, CANARY, "CodeFingerprint"}
+    if path in ("lambdas/transform/__init__.py", "lambdas/transform/limits.py"):
+        # The canary's latency budget reads the processor buffer interval from limits.py.
+        return {TRANSFORM, CANARY}
     if path.startswith("lambdas/transform/"):
         return {TRANSFORM}
     if path.startswith("lambdas/snowflake_migrations/"):
-        # The monitor reuses the migrations package's login and SQL rendering.
-        return {MIGRATIONS, MONITOR, "CodeFingerprint"}
+        # The monitor and the canary reuse the migrations package's login and SQL rendering.
+        return {MIGRATIONS, MONITOR, CANARY, "CodeFingerprint"}
     if path.startswith("lambdas/snowflake_monitor/"):
         return {MONITOR}
+    if path.startswith("lambdas/pipeline_verify/"):
+        return {CANARY}
     raise AssertionError(f"no expectation for {path}")
 
 
@@ -119,7 +126,7 @@ def test_an_unchanged_tree_keeps_every_hash(
 ) -> None:
     result, elsewhere = synthesized
     baseline = result["baseline"]
-    assert {function_id(baseline, name) for name in (TRANSFORM, MIGRATIONS, MONITOR)}
+    assert {function_id(baseline, name) for name in FUNCTIONS}
     assert set(FINGERPRINTS) <= set(baseline)
     assert result["again"] == baseline
     assert result["touched"] == baseline  # a new modification time is not a change
@@ -131,7 +138,7 @@ def test_a_one_byte_edit_of_any_script_or_lambda_file_changes_its_hashes(
 ) -> None:
     result, _ = synthesized
     baseline = result["baseline"]
-    names = {function_id(baseline, name): name for name in (TRANSFORM, MIGRATIONS, MONITOR)}
+    names = {function_id(baseline, name): name for name in FUNCTIONS}
     # Every kind of file (ci) or every file (nightly) was edited.
     assert len(result["edits"]) >= 15
     wrong = {}

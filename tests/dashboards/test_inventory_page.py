@@ -11,7 +11,8 @@ from tests.dashboards.expected import SILVER_LINES, units_sold
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
 
 OPENING_STOCK = "SELECT PRODUCT_ID, CATEGORY, INITIAL_STOCK, REORDER_POINT FROM SILVER.DIM_PRODUCT"
-STORES = "SELECT STORE_ID FROM SILVER.DIM_STORE"
+# The canary's store (pos verify, V40) holds no stock: the page has no row for it.
+STORES = "SELECT STORE_ID FROM SILVER.DIM_STORE WHERE NOT COALESCE(IS_CANARY, FALSE)"
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,8 @@ def command_paths() -> list[list[str]]:
 
 def test_every_group_module_registers_a_command() -> None:
     names = {path[0] for path in command_paths() if path}
-    assert {"local", "produce", "migrate", "redrive", "invoke-transform"} <= names
-    assert len(COMMAND_GROUPS) == 5
+    assert {"local", "produce", "migrate", "verify", "redrive", "invoke-transform"} <= names
+    assert len(COMMAND_GROUPS) == 6
 
 
 @pytest.mark.parametrize("path", command_paths(), ids=lambda path: " ".join(["pos", *path]))
@@ -54,7 +54,7 @@ def test_the_installed_console_script_answers_from_any_folder(tmp_path: Path) ->
     )
     assert completed.returncode == 0, completed.stderr.decode()
     output = completed.stdout.decode()
-    for group in ("local", "produce", "migrate", "invoke-transform"):
+    for group in ("local", "produce", "migrate", "verify", "invoke-transform"):
         assert group in output
     module = subprocess.run(
         [sys.executable, "-m", "pos", "local", "--help"],

@@ -7,6 +7,8 @@ WITH SOLD AS (
         PRODUCT_ID,
         SUM(IFF(CANCELED, 0, QUANTITY)) AS UNITS_SOLD
     FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED
+    -- Canary sales (pos verify) move no stock.
+    WHERE STORE_ID NOT IN (SELECT STORE_ID FROM {{ database }}.SILVER.DIM_STORE WHERE IS_CANARY)
     GROUP BY STORE_ID, PRODUCT_ID
 )
 

@@ -230,6 +230,11 @@ RULES: dict[str, Rule] = {
             "or MANAGE GRANTS; ON: any privilege on the object",
             f"{_SQL}show-grants",
         ),
+        Rule(
+            "SHOW TASKS / SHOW STREAMS",
+            "lists only the objects the session's roles hold a privilege on",
+            f"{_SQL}show-tasks",
+        ),
     )
 }
 

@@ -211,6 +211,7 @@ class AccessTable:
             *self.firehose_rows(),
             *self.migrations_rows(),
             *self.monitor_rows(),
+            *self.canary_rows(),
             *self.negative_rows(),
         ]
 
@@ -530,6 +531,118 @@ class AccessTable:
                         },
                     )
                 )
+        return rows
+
+    def canary_rows(self) -> list[AccessRequest]:
+        """The scheduled canary (issue 12): its puts to the sales stream (PutRecords, and the
+        data key Kinesis generates with the stream's key on its behalf), its Snowflake secret,
+        its metrics, its schedule; and what it must not do (read the stream, other secrets,
+        other namespaces)."""
+        found = [
+            k
+            for k, v in self.functions().items()
+            if v["Properties"].get("Handler") == "lambdas.pipeline_verify.handler.lambda_handler"
+        ]
+        if not found:
+            return []
+        (function_id,) = found
+        caller = self.function_caller(function_id, "CanaryFunction")
+        variables = self.d.resolve(
+            self.d.resources[function_id]["Properties"]["Environment"]["Variables"]
+        )
+        secret_arn = variables["SNOWFLAKE_SECRET_ARN"]
+        (stream_id,) = self.d.of_type("AWS::Kinesis::Stream")
+        stream_arn = self.d.get_att(stream_id, "Arn")
+        stream = self.d.resources[stream_id]
+        stream_key_arn = self.d.resolve(stream["Properties"]["StreamEncryption"]["KeyId"])
+        key_context = {
+            "kms:ViaService": self._via("kinesis"),
+            "kms:EncryptionContext:aws:kinesis:arn": stream_arn,
+            "kms:CallerAccount": self.env.account,
+        }
+        rows = [self.read_secret(caller, secret_arn, "canary: read its Snowflake secret", ALLOWED)]
+        rows += self.secret_key_rows(caller, secret_arn, "canary")
+        firehose_secret = self.delivery()["SnowflakeDestinationConfiguration"][
+            "SecretsManagerConfiguration"
+        ]["SecretARN"]
+        rows += [
+            AccessRequest(
+                name="canary: put records to the sales stream",
+                caller=caller,
+                action="kinesis:PutRecords",
+                resource=stream_arn,
+                expected=ALLOWED,
+            ),
+            AccessRequest(
+                name="canary: Kinesis generates a data key with the stream's key",
+                caller=caller,
+                action="kms:GenerateDataKey",
+                resource=stream_key_arn,
+                expected=ALLOWED,
+                resource_policy=self.d.key_policy(self.id_of(stream_key_arn)),
+                context=key_context,
+            ),
+            AccessRequest(
+                name="canary: use the stream's key directly (not through Kinesis)",
+                caller=caller,
+                action="kms:GenerateDataKey",
+                resource=stream_key_arn,
+                expected=DENIED,
+                resource_policy=self.d.key_policy(self.id_of(stream_key_arn)),
+                context={"kms:CallerAccount": self.env.account},
+            ),
+            AccessRequest(
+                name="canary: read the sales stream",
+                caller=caller,
+                action="kinesis:GetRecords",
+                resource=stream_arn,
+                expected=DENIED,
+            ),
+            self.read_secret(caller, firehose_secret, "canary: read Firehose's secret", DENIED),
+            AccessRequest(
+                name="canary: put metrics in its namespace",
+                caller=caller,
+                action="cloudwatch:PutMetricData",
+                resource="*",
+                expected=ALLOWED,
+                context={"cloudwatch:namespace": variables["METRICS_NAMESPACE"]},
+            ),
+            AccessRequest(
+                name="canary: read Kinesis's and Firehose's metrics (its windows)",
+                caller=caller,
+                action="cloudwatch:GetMetricStatistics",
+                resource="*",
+                expected=ALLOWED,
+            ),
+            AccessRequest(
+                name="canary: put metrics in another namespace",
+                caller=caller,
+                action="cloudwatch:PutMetricData",
+                resource="*",
+                expected=DENIED,
+                context={"cloudwatch:namespace": "RetailPosPipeline"},
+            ),
+        ]
+        events = Caller("EventBridge", "events.amazonaws.com")
+        function_arn = self.d.get_att(function_id, "Arn")
+        for rule_id, rule in self.d.of_type("AWS::Events::Rule").items():
+            targets = self.d.resolve(rule["Properties"]["Targets"])
+            if any(t["Arn"] == function_arn for t in targets):
+                rows.append(
+                    AccessRequest(
+                        name="EventBridge schedule: invoke the canary",
+                        caller=events,
+                        action="lambda:InvokeFunction",
+                        resource=function_arn,
+                        expected=ALLOWED,
+                        resource_policy=self.d.function_policy(function_id),
+                        context={
+                            "aws:SourceArn": self.d.get_att(rule_id, "Arn"),
+                            "aws:SourceAccount": self.env.account,
+                        },
+                    )
+                )
+        assert rows[-1].name == "EventBridge schedule: invoke the canary"
         return rows
 
     def negative_rows(self) -> list[AccessRequest]:
