@@ -1,5 +1,5 @@
 -- Bronze -> Silver. Two transactions per run:
--- 1. ENQUEUE (short): move the Bronze stream's whole delta into SILVER.PROCESS_RAW_POS_QUEUE with
+-- 1. ENQUEUE (short): move the Bronze stream's pos.v1 records into SILVER.PROCESS_RAW_POS_QUEUE with
 --    each record's identity and arrival order (a DML consumes a stream whole, so this is where the
 --    delta is cut into bounded pieces). The first run after the upgrade also fills the transaction
 --    key table from Silver, once.
@@ -110,6 +110,11 @@ BEGIN
                 3
             ) AS KINESIS_ARRIVAL_AT
         FROM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM AS bronze
+        -- Sales only: the other kinds have their own streams and procedures, and records of no
+        -- known kind go to SILVER.UNCLASSIFIED_REJECTED (PROCESS_RAW_UNCLASSIFIED). An envelope
+        -- without meta.schema predates the kinds and is a sale. The statement still consumes
+        -- the whole delta at COMMIT.
+        WHERE COALESCE(bronze.RECORD_CONTENT:meta:schema::STRING, 'pos.v1') = 'pos.v1'
     ) AS delta;
     rows_enqueued := SQLROWCOUNT;
 
