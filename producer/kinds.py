@@ -19,7 +19,7 @@ import random
 import uuid
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -69,10 +69,20 @@ class KindGenerator:
         self.kind = kind
         self._rng = rng
         self._clock = clock
+        self._last_time: datetime | None = None
         self._lsn = FIRST_LSN
         self._created: deque[str] = deque()
         self._next_product = FIRST_CDC_PRODUCT
         self._sent_cdc: deque[dict[str, Any]] = deque(maxlen=64)
+
+    def _now(self) -> datetime:
+        """The clock's time, strictly after the previous event's (a reading's identity includes
+        its time: two readings of a sensor never share one)."""
+        now = self._clock()
+        if self._last_time is not None and now <= self._last_time:
+            now = self._last_time + timedelta(microseconds=1)
+        self._last_time = now
+        return now
 
     def good(self) -> dict[str, Any]:
         return {
@@ -124,7 +134,7 @@ class KindGenerator:
             "event_type": event_type,
             "product_id": product,
             "page": "/checkout" if event_type == "checkout" else "/catalog",
-            "timestamp": _iso(self._clock()),
+            "timestamp": _iso(self._now()),
         }
 
     # -- iot ------------------------------------------------------------------------------------
@@ -146,7 +156,7 @@ class KindGenerator:
             "value": value,
             "unit": unit,
             # A reading's identity is (sensor, measure, time): microseconds keep them apart.
-            "timestamp": self._clock().isoformat(timespec="microseconds"),
+            "timestamp": self._now().isoformat(timespec="microseconds"),
         }
 
     # -- app logs -------------------------------------------------------------------------------
@@ -162,7 +172,7 @@ class KindGenerator:
             "level": level,
             "logger": rng.choice(("pos.printer", "pos.scanner", "pos.payment", "pos.sync")),
             "message": "receipt printer out of paper" if level == "ERROR" else "ok",
-            "timestamp": _iso(self._clock()),
+            "timestamp": _iso(self._now()),
         }
 
     # -- cdc ------------------------------------------------------------------------------------
@@ -211,21 +221,26 @@ class KindGenerator:
     def _envelope(
         self, op: str, table: str, before: dict[str, Any] | None, after: dict[str, Any] | None
     ) -> dict[str, Any]:
-        self._lsn += self._rng.randint(1, 50)
+        # Steps of 2 or more leave room for a late copy at lsn - 1 (``_stale_copy``).
+        self._lsn += self._rng.randint(2, 50)
         return {
             "schema_version": "cdc.v1",
             "op": op,
             "before": before,
             "after": after,
             "source": {"connector": "postgresql", "db": "erp", "table": table, "lsn": self._lsn},
-            "ts_ms": int(self._clock().timestamp() * 1000),
+            "ts_ms": int(self._now().timestamp() * 1000),
         }
 
     def _stale_copy(self) -> dict[str, Any]:
-        """An update of a catalog product at a log position older than one already sent for it:
-        a change the connector delivers late (Silver must not let it win)."""
-        newer = self._upsert_product(self._rng.choice(PRODUCTS).product_id, "u")
-        self._sent_cdc.append(newer)
+        """A change of a catalog product one log position before an update already sent for it:
+        a change the connector delivers late (Silver must not let it win). Each sent update is
+        used once, so no two stale copies share a position."""
+        updates = [event for event in self._sent_cdc if event["op"] == "u"]
+        if not updates:
+            return self._change()  # nothing sent to be late against yet: an ordinary change
+        newer = self._rng.choice(updates)
+        self._sent_cdc.remove(newer)
         stale = json.loads(encode(newer))
         stale["source"]["lsn"] = newer["source"]["lsn"] - 1
         stale["after"]["list_price"] = 0.01

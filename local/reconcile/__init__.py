@@ -44,12 +44,23 @@ class Check:
 
 
 @dataclass(frozen=True)
+class KindExpected:
+    """What a generated run should leave of one non-POS kind: distinct records landed in its
+    Silver table (for CDC: DIM_CHANGE_LOG), distinct records in its dead letter, copies."""
+
+    landed: int
+    rejected: int
+    copies: int
+
+
+@dataclass(frozen=True)
 class Expected:
     """What a generated run should end with (unknown for a replayed file)."""
 
     silver_transactions: int
     rejected_records: int
     copies: int
+    other_kinds: Mapping[str, KindExpected] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,6 +153,55 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
+def _reconcile_kinds(
+    result: Reconciliation,
+    kinds: Mapping[str, Mapping[str, Any]],
+    runs: Sequence[Mapping[str, Any]],
+    bronze_rows: int,
+    expected: Expected | None,
+) -> None:
+    """Per kind: produced = landed + rejected + copies, by the tables and by the run log."""
+    result.check(
+        "every Bronze row is of exactly one kind",
+        sum(int(row["BRONZE_ROWS"]) for row in kinds.values()) == bronze_rows,
+        ", ".join(f"{kind} {int(row['BRONZE_ROWS'])}" for kind, row in kinds.items())
+        + f" of {bronze_rows} Bronze rows",
+    )
+    per_kind: dict[str, dict[str, int]] = {}
+    for kind, row in kinds.items():
+        logged = [
+            run
+            for run in runs
+            if run["PROCEDURE_NAME"] == row["PROCEDURE_NAME"] and run["STATUS"] == "SUCCEEDED"
+        ]
+        read = sum(int(run["ROWS_READ"]) for run in logged)
+        copies = sum(int(run["ROWS_DUPLICATE"]) for run in logged)
+        rows, landed, rejected = (int(row[key]) for key in ("BRONZE_ROWS", "LANDED", "REJECTED"))
+        per_kind[kind] = {
+            "bronze_rows": rows,
+            "landed": landed,
+            "rejected": rejected,
+            "copies_ignored": copies,
+        }
+        if kind == "pos.v1":
+            continue  # the sales' own checks above (transactions, REJECTED, the intake)
+        result.check(
+            f"{kind}: every Bronze row has one fate (landed, rejected or ignored copy)",
+            rows == landed + rejected + copies == read,
+            f"{rows} Bronze rows = {landed} landed + {rejected} rejected + {copies} copies"
+            f" (procedure read {read})",
+        )
+        wanted = expected.other_kinds.get(kind) if expected is not None else None
+        if wanted is not None:
+            result.check(
+                f"{kind}: Silver and its dead letter hold exactly what was sent",
+                (landed, rejected) == (wanted.landed, wanted.rejected),
+                f"{landed} landed, {rejected} rejected;"
+                f" {wanted.landed} and {wanted.rejected} distinct records sent",
+            )
+    result.figures["kinds"] = per_kind
+
+
 def reconcile(
     connection: Connection,
     variables: SqlVariables,
@@ -171,6 +231,8 @@ def reconcile(
     sql_duplicates = sum(int(run["ROWS_DUPLICATE"]) for run in succeeded)
     failed_runs = sum(int(run["RUNS"]) for run in runs if run["STATUS"] == "FAILED")
     bronze_rows = int(bronze.get("BRONZE_ROWS") or 0)
+    kinds = {row["KIND"]: row for row in query(connection, "kinds_summary", variables)}
+    pos_rows = int(kinds["pos.v1"]["BRONZE_ROWS"])
     bronze_records = int(bronze.get("BRONZE_RECORDS") or 0)
     silver_transactions = int(silver.get("SILVER_TRANSACTIONS") or 0)
     rejected_records = int(rejected.get("REJECTED_RECORDS") or 0)
@@ -200,10 +262,11 @@ def reconcile(
     )
     result.check(
         "every Bronze row has one fate (Silver, REJECTED or ignored copy)",
-        bronze_rows == silver_transactions + rejected_records + sql_duplicates == sql_read,
-        f"{bronze_rows} Bronze rows = {silver_transactions} accepted + {rejected_records} rejected"
-        f" + {sql_duplicates} copies ignored (procedures read {sql_read})",
+        pos_rows == silver_transactions + rejected_records + sql_duplicates == sql_read,
+        f"{pos_rows} pos.v1 Bronze rows = {silver_transactions} accepted + {rejected_records}"
+        f" rejected + {sql_duplicates} copies ignored (procedures read {sql_read})",
     )
+    _reconcile_kinds(result, kinds, runs, bronze_rows, expected)
     result.check(
         "the run log's accepted / rejected equal Silver transactions / REJECTED rows",
         (health.intake.records_accepted, health.intake.records_rejected)
