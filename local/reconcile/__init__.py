@@ -202,6 +202,30 @@ def _reconcile_kinds(
     result.figures["kinds"] = per_kind
 
 
+def _reconcile_kinds_gold(result: Reconciliation, totals: Mapping[str, Any]) -> None:
+    """The other kinds' Gold views against the same totals counted from Silver."""
+    pairs = {
+        "visitors": "VISITORS",
+        "traffic transactions": ("TRAFFIC_TRANSACTIONS", "TRANSACTIONS"),
+        "funnel events": "FUNNEL_EVENTS",
+        "terminal errors": "TERMINAL_ERRORS",
+        "fridge excursions": "FRIDGE_EXCURSIONS",
+    }
+    compared = {}
+    for name, columns in pairs.items():
+        gold_column, silver_column = columns if isinstance(columns, tuple) else (columns, columns)
+        compared[name] = (
+            int(totals.get(f"GOLD_{gold_column}") or 0),
+            int(totals.get(f"SILVER_{silver_column}") or 0),
+        )
+    result.figures["kinds_gold"] = {name: gold for name, (gold, _) in compared.items()}
+    result.check(
+        "every kind's Gold equals a recomputation from Silver",
+        all(gold == silver for gold, silver in compared.values()),
+        "; ".join(f"{name} {gold} vs {silver}" for name, (gold, silver) in compared.items()),
+    )
+
+
 def reconcile(
     connection: Connection,
     variables: SqlVariables,
@@ -328,6 +352,7 @@ def reconcile(
         f"{mismatched} of {figures['gold_summary_rows']} summary rows differ;"
         f" gross {figures['gold_gross_sales']} vs {figures['silver_gross_sales']}",
     )
+    _reconcile_kinds_gold(result, one(connection, "gold_kinds_vs_silver", variables))
     inventory = one(connection, "inventory_vs_expected", variables)
     inventory_mismatched = int(inventory.get("MISMATCHED_ROWS") or 0)
     figures.update(
