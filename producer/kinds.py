@@ -7,9 +7,9 @@ the sales by a ``--source-mix``. Every good record declares its kind in ``schema
 was meant to be, as ``<kind>:<label>`` (``iot.v1:valid``, ``cdc.v1:delete_absent_row``), so the
 reconciliation can count every kind apart.
 
-CDC changes touch only what POS sales cannot notice: list prices of the catalog's products (Silver
-prices a sale from the sale itself), products created by CDC itself (``P041`` on), and snapshot
-reads of the stores with their seeded values. A CDC delete removes only products CDC created.
+CDC changes touch only what POS sales and the catalog's inventory cannot notice: products CDC
+itself creates (``P041`` on), which it then updates and deletes, and snapshot reads of the stores
+with their seeded values.
 """
 
 from __future__ import annotations
@@ -83,6 +83,11 @@ class KindGenerator:
             now = self._last_time + timedelta(microseconds=1)
         self._last_time = now
         return now
+
+    @property
+    def last_time(self) -> datetime | None:
+        """The time of the latest event made."""
+        return self._last_time
 
     def good(self) -> dict[str, Any]:
         return {
@@ -180,11 +185,8 @@ class KindGenerator:
         rng = self._rng
         roll = rng.random()
         if roll < 0.25:
-            product_id = f"P{self._next_product:03d}"
-            self._next_product += 1
-            self._created.append(product_id)
-            event = self._upsert_product(product_id, "c")
-        elif roll < 0.35 and len(self._created) > 1:
+            return self._change_create()
+        if roll < 0.35 and len(self._created) > 1:
             product_id = self._created.popleft()
             event = self._envelope("d", "product", {"product_id": product_id}, None)
         elif roll < 0.45:
@@ -198,8 +200,18 @@ class KindGenerator:
                 "opened_on": _OPENED_ON[store.store_id],
             }
             event = self._envelope("r", "store", None, row)
+        elif self._created:
+            event = self._upsert_product(rng.choice(self._created), "u")
         else:
-            event = self._upsert_product(rng.choice(PRODUCTS).product_id, "u")
+            return self._change_create()
+        self._sent_cdc.append(event)
+        return event
+
+    def _change_create(self) -> dict[str, Any]:
+        product_id = f"P{self._next_product:03d}"
+        self._next_product += 1
+        self._created.append(product_id)
+        event = self._upsert_product(product_id, "c")
         self._sent_cdc.append(event)
         return event
 

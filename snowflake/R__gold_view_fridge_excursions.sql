@@ -6,13 +6,13 @@ COPY GRANTS
 COMMENT = 'Fridge readings above 8 C, per store and sensor'
 AS (
     SELECT
-        reading.STORE_ID,
-        reading.SENSOR_ID,
-        CONVERT_TIMEZONE('UTC', store.TIME_ZONE, reading.EVENT_TS_UTC) AS LOCAL_TIME,
-        reading.VALUE AS TEMPERATURE_C
-    FROM {{ database }}.SILVER.IOT_READINGS AS reading
-    INNER JOIN {{ database }}.SILVER.DIM_STORE AS store ON reading.STORE_ID = store.STORE_ID
-    WHERE reading.MEASURE = 'fridge_temp_c' AND reading.VALUE > 8
+        RD.STORE_ID,
+        RD.SENSOR_ID,
+        CONVERT_TIMEZONE('UTC', ST.TIME_ZONE, RD.EVENT_TS_UTC) AS LOCAL_TIME,
+        RD.READING_VALUE AS TEMPERATURE_C
+    FROM {{ database }}.SILVER.IOT_READINGS AS RD
+    INNER JOIN {{ database }}.SILVER.DIM_STORE AS ST ON RD.STORE_ID = ST.STORE_ID
+    WHERE RD.MEASURE = 'fridge_temp_c' AND RD.READING_VALUE > 8
 );
 
 GRANT SELECT ON VIEW {{ database }}.GOLD.FRIDGE_EXCURSIONS TO ROLE {{ dashboard_role }};

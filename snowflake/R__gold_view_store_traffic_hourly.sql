@@ -9,22 +9,22 @@ COMMENT = 'Visitors (door counters), transactions and conversion per store and l
 AS (
     WITH VISITS AS (
         SELECT
-            reading.STORE_ID,
-            DATE_TRUNC('HOUR', CONVERT_TIMEZONE('UTC', store.TIME_ZONE, reading.EVENT_TS_UTC)) AS LOCAL_HOUR,
-            SUM(reading.VALUE) AS VISITORS
-        FROM {{ database }}.SILVER.IOT_READINGS AS reading
-        INNER JOIN {{ database }}.SILVER.DIM_STORE AS store ON reading.STORE_ID = store.STORE_ID
-        WHERE reading.MEASURE = 'door_count'
+            RD.STORE_ID,
+            DATE_TRUNC('HOUR', CONVERT_TIMEZONE('UTC', ST.TIME_ZONE, RD.EVENT_TS_UTC)) AS LOCAL_HOUR,
+            SUM(RD.READING_VALUE) AS VISITORS
+        FROM {{ database }}.SILVER.IOT_READINGS AS RD
+        INNER JOIN {{ database }}.SILVER.DIM_STORE AS ST ON RD.STORE_ID = ST.STORE_ID
+        WHERE RD.MEASURE = 'door_count'
         GROUP BY 1, 2
     ),
 
     SALES AS (
         SELECT
-            line.STORE_ID,
-            DATE_TRUNC('HOUR', CONVERT_TIMEZONE('UTC', store.TIME_ZONE, line.EVENT_TS_UTC)) AS LOCAL_HOUR,
-            COUNT(DISTINCT line.TRANSACTION_ID) AS TRANSACTIONS
-        FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED AS line
-        INNER JOIN {{ database }}.SILVER.DIM_STORE AS store ON line.STORE_ID = store.STORE_ID
+            LN.STORE_ID,
+            DATE_TRUNC('HOUR', CONVERT_TIMEZONE('UTC', ST.TIME_ZONE, LN.EVENT_TS_UTC)) AS LOCAL_HOUR,
+            COUNT(DISTINCT LN.TRANSACTION_ID) AS TRANSACTIONS
+        FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED AS LN
+        INNER JOIN {{ database }}.SILVER.DIM_STORE AS ST ON LN.STORE_ID = ST.STORE_ID
         GROUP BY 1, 2
     )
 

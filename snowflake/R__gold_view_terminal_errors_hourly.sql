@@ -5,14 +5,14 @@ COPY GRANTS
 COMMENT = 'POS terminal errors and warnings per store, register and local hour'
 AS (
     SELECT
-        log.STORE_ID,
-        log.REGISTER_ID,
-        DATE_TRUNC('HOUR', CONVERT_TIMEZONE('UTC', store.TIME_ZONE, log.EVENT_TS_UTC)) AS LOCAL_HOUR,
-        SUM(IFF(log.LEVEL IN ('ERROR', 'FATAL'), 1, 0)) AS ERRORS,
-        SUM(IFF(log.LEVEL = 'WARN', 1, 0)) AS WARNINGS,
+        LG.STORE_ID,
+        LG.REGISTER_ID,
+        DATE_TRUNC('HOUR', CONVERT_TIMEZONE('UTC', ST.TIME_ZONE, LG.EVENT_TS_UTC)) AS LOCAL_HOUR,
+        SUM(IFF(LG.LEVEL IN ('ERROR', 'FATAL'), 1, 0)) AS ERRORS,
+        SUM(IFF(LG.LEVEL = 'WARN', 1, 0)) AS WARNINGS,
         COUNT(*) AS LOG_LINES
-    FROM {{ database }}.SILVER.APP_LOG_EVENTS AS log
-    INNER JOIN {{ database }}.SILVER.DIM_STORE AS store ON log.STORE_ID = store.STORE_ID
+    FROM {{ database }}.SILVER.APP_LOG_EVENTS AS LG
+    INNER JOIN {{ database }}.SILVER.DIM_STORE AS ST ON LG.STORE_ID = ST.STORE_ID
     GROUP BY 1, 2, 3
 );
 

@@ -500,6 +500,39 @@ BEGIN
     );
     rows_written := rows_written + SQLROWCOUNT;
 
+    -- Opening stock for the (store, product) pairs a product or store created here lacks, as
+    -- A__1_seed_inventory.sql gives every pair on a deploy: a product created through CDC is on
+    -- the inventory at once, not at its first sale. A MERGE (see A__1 for why not INSERT); a
+    -- sale of the new product cannot be applied before this commits (POS rejects it until
+    -- DIM_PRODUCT has the row), so UPDATE_INVENTORY never races it for the same pair.
+    MERGE INTO {{ database }}.SILVER.INVENTORY AS tgt
+    USING (
+        SELECT
+            store.STORE_ID,
+            product.PRODUCT_ID,
+            product.INITIAL_STOCK,
+            product.REORDER_POINT
+        FROM {{ database }}.SILVER.DIM_STORE AS store
+        CROSS JOIN {{ database }}.SILVER.DIM_PRODUCT AS product
+        WHERE
+            product.PRODUCT_ID IN (
+                SELECT logged.ROW_KEY FROM {{ database }}.SILVER.DIM_CHANGE_LOG AS logged
+                WHERE logged.RUN_ID = :run_id AND logged.TABLE_NAME = 'product' AND logged.OP <> 'd'
+            )
+            OR store.STORE_ID IN (
+                SELECT logged.ROW_KEY FROM {{ database }}.SILVER.DIM_CHANGE_LOG AS logged
+                WHERE logged.RUN_ID = :run_id AND logged.TABLE_NAME = 'store' AND logged.OP <> 'd'
+            )
+    ) AS src
+        ON tgt.STORE_ID = src.STORE_ID AND tgt.PRODUCT_ID = src.PRODUCT_ID
+    WHEN NOT MATCHED THEN INSERT (
+        STORE_ID, PRODUCT_ID, INITIAL_STOCK, UNITS_SOLD, ON_HAND, REORDER_POINT, LAST_MOVEMENT_AT, UPDATED_AT,
+        LAST_RUN_ID
+    ) VALUES (
+        src.STORE_ID, src.PRODUCT_ID, src.INITIAL_STOCK, 0, src.INITIAL_STOCK, src.REORDER_POINT, NULL,
+        CURRENT_TIMESTAMP(), :run_id
+    );
+
     INSERT INTO {{ database }}.OPS.PIPELINE_RUN_LOG (
         RUN_ID, PROCEDURE_NAME, STARTED_AT, FINISHED_AT, DURATION_MS, STATUS, ROWS_READ, ROWS_ACCEPTED,
         ROWS_REJECTED, ROWS_DUPLICATE, ROWS_WRITTEN, ERROR_MESSAGE, ERROR_SQLSTATE, SOURCE_ROWS_SEEN

@@ -31,7 +31,7 @@ BEGIN
     -- The only statement that reads the stream: it consumes all of it (every kind) at COMMIT.
     INSERT INTO {{ database }}.SILVER.IOT_WORK (
         RUN_ID, RECORD_SEQ, RECORD_HASH, RECORD_CONTENT, RECORD_METADATA, TRANSFORM_STATUS, TRANSFORM_ERRORS,
-        IS_FIRST_COPY, ALREADY_SEEN, SENSOR_ID, STORE_ID, MEASURE, VALUE_TEXT, VALUE, UNIT, EVENT_TS_TEXT, EVENT_TS,
+        IS_FIRST_COPY, ALREADY_SEEN, SENSOR_ID, STORE_ID, MEASURE, VALUE_TEXT, READING_VALUE, UNIT, EVENT_TS_TEXT, EVENT_TS,
         EVENT_TS_UTC, KINESIS_SHARD_ID, KINESIS_SEQUENCE_NUMBER, KINESIS_ARRIVAL_AT, INGESTED_AT
     )
     SELECT
@@ -48,7 +48,7 @@ BEGIN
         parsed.STORE_ID,
         parsed.MEASURE,
         parsed.VALUE_TEXT,
-        TRY_TO_DECIMAL(parsed.VALUE_TEXT, 12, 3) AS VALUE,
+        TRY_TO_DECIMAL(parsed.VALUE_TEXT, 12, 3) AS READING_VALUE,
         parsed.UNIT,
         parsed.EVENT_TS_TEXT,
         parsed.EVENT_TS,
@@ -168,7 +168,7 @@ BEGIN
     FROM {{ database }}.SILVER.IOT_WORK AS work
     WHERE
         work.RUN_ID = :run_id AND work.IS_FIRST_COPY AND NOT work.ALREADY_SEEN
-        AND work.TRANSFORM_STATUS = 'valid' AND work.VALUE IS NULL
+        AND work.TRANSFORM_STATUS = 'valid' AND work.READING_VALUE IS NULL
     UNION ALL
     -- Physical ranges: a door counter counts whole visitors (at most 10000 between two readings);
     -- a fridge's probe reads between -40 and 40 degrees Celsius (beyond that the probe is broken).
@@ -181,10 +181,10 @@ BEGIN
     FROM {{ database }}.SILVER.IOT_WORK AS work
     WHERE
         work.RUN_ID = :run_id AND work.IS_FIRST_COPY AND NOT work.ALREADY_SEEN
-        AND work.TRANSFORM_STATUS = 'valid' AND work.VALUE IS NOT NULL
+        AND work.TRANSFORM_STATUS = 'valid' AND work.READING_VALUE IS NOT NULL
         AND (
-            (work.MEASURE = 'door_count' AND (work.VALUE < 0 OR work.VALUE > 10000 OR work.VALUE <> ROUND(work.VALUE, 0)))
-            OR (work.MEASURE = 'fridge_temp_c' AND (work.VALUE < -40 OR work.VALUE > 40))
+            (work.MEASURE = 'door_count' AND (work.READING_VALUE < 0 OR work.READING_VALUE > 10000 OR work.READING_VALUE <> ROUND(work.READING_VALUE, 0)))
+            OR (work.MEASURE = 'fridge_temp_c' AND (work.READING_VALUE < -40 OR work.READING_VALUE > 40))
         )
     UNION ALL
     SELECT
@@ -278,14 +278,14 @@ BEGIN
     rows_rejected := SQLROWCOUNT;
 
     INSERT INTO {{ database }}.SILVER.IOT_READINGS (
-        SENSOR_ID, STORE_ID, MEASURE, VALUE, UNIT, EVENT_TS, EVENT_TS_UTC, CONTENT_HASH, KINESIS_SHARD_ID,
+        SENSOR_ID, STORE_ID, MEASURE, READING_VALUE, UNIT, EVENT_TS, EVENT_TS_UTC, CONTENT_HASH, KINESIS_SHARD_ID,
         KINESIS_SEQUENCE_NUMBER, KINESIS_ARRIVAL_AT, INGESTED_AT, PROCESSED_AT, RUN_ID
     )
     SELECT
         work.SENSOR_ID,
         work.STORE_ID,
         work.MEASURE,
-        work.VALUE,
+        work.READING_VALUE,
         work.UNIT,
         work.EVENT_TS,
         work.EVENT_TS_UTC,

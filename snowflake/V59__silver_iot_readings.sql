@@ -3,7 +3,7 @@ CREATE TABLE IF NOT EXISTS {{ database }}.SILVER.IOT_READINGS (
     SENSOR_ID VARCHAR(64) NOT NULL,
     STORE_ID VARCHAR(16) NOT NULL,
     MEASURE VARCHAR(16) NOT NULL COMMENT 'door_count (visitors since the previous reading) or fridge_temp_c',
-    VALUE NUMBER(12, 3) NOT NULL,
+    READING_VALUE NUMBER(12, 3) NOT NULL,
     UNIT VARCHAR(16) NOT NULL COMMENT 'count for door_count, C for fridge_temp_c',
     EVENT_TS TIMESTAMP_TZ NOT NULL,
     EVENT_TS_UTC TIMESTAMP_NTZ NOT NULL,

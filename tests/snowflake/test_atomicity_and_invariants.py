@@ -90,8 +90,9 @@ def test_a_privilege_lost_mid_run_rolls_the_run_back_and_the_next_run_completes(
         pipeline.load(_mixed_batch(KinesisShard()))
         before, backlog = pipeline.snapshot(), pipeline.backlog()
         # The other kinds' tasks run too (their streams see the same Bronze rows).
+        # (A task round that ran any of them successfully is followed by another round.)
         runs = [run for run in backend.run_until_idle() if "PROCESS_RAW_POS_TASK" in run.name]
-        assert [run.state for run in runs] == ["FAILED"]
+        assert runs and {run.state for run in runs} == {"FAILED"}
         assert "Insufficient privileges to operate on table 'RETAIL_POS_REJECTED'" in str(
             runs[0].error
         )
