@@ -135,6 +135,11 @@ def probes(warehouse: Any, matrix: PrivilegeMatrix, role_key: str) -> Iterator[P
                     "PROCESSED_FOR_INVENTORY_STREAM": "SILVER.RETAIL_POS_PROCESSED",
                     "PROCESSED_FOR_GOLD_STREAM": "SILVER.RETAIL_POS_PROCESSED",
                     "PROCESS_RAW_POS_CONTINUATION_STREAM": "SILVER.PROCESS_RAW_POS_CONTINUATION",
+                    # The other kinds' streams on Bronze.
+                    **{
+                        f"JSON_RAW_DATA_{kind}_STREAM": "BRONZE.JSON_RAW_DATA"
+                        for kind in ("CLICKSTREAM", "IOT", "APP_LOG", "CDC", "UNCLASSIFIED")
+                    },
                 }[name.rsplit(".", 1)[1]]
                 database = name.split(".")[0]
                 expected = expected and holds(grants, "SELECT", "TABLE", f"{database}.{source}")
