@@ -161,6 +161,9 @@ def test_bad_input_of_each_kind_is_rejected_in_its_kind_with_every_failed_rule(
     for landed, _ in SILVER.values():
         assert count(pipeline, landed) == 0, landed
     assert pipeline.rejected() == []  # not one is a bad sale
+    catalog = {row[0] for row in pipeline.query("SELECT RULE_ID FROM SILVER.DQ_RULE")}
+    for _, rejected in SILVER.values():
+        assert set().union(*rules_of(pipeline, rejected)) <= catalog, rejected
     assert dim_product(pipeline, "P050") is None
 
 
