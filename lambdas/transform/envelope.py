@@ -34,7 +34,9 @@ import orjson
 from lambdas.transform.classify import SPLICED, VALID, Verdict
 
 # 1.1.0: meta.content_sha256 (the content identity Silver deduplicates on).
-TRANSFORM_VERSION = "1.1.0"
+# 1.2.0: meta.schema names the record's kind (pos.v1, clickstream.v1, iot.v1, app_log.v1, cdc.v1,
+# unknown), each validated by its own schema.
+TRANSFORM_VERSION = "1.2.0"
 
 
 def kinesis_coordinates(metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:

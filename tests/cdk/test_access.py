@@ -79,5 +79,6 @@ def test_the_table_covers_every_function_alarm_and_part(
     # transform, migrations, the provider framework and the monitor
     assert len(functions) == 4
     assert len(log_rows) == len(functions) + 2  # + Firehose's two streams
-    assert len(publish_rows) == len(alarms) == 31
+    # 31 + the other kinds' five tasks (failed, backlog, silent) + their five rejected shares
+    assert len(publish_rows) == len(alarms) == 31 + 5 * 3 + 5
     assert sum(r.expected != ALLOWED for r in table) >= 10
