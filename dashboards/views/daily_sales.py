@@ -109,7 +109,7 @@ def traffic(params: list[Param]) -> None:
     """Visitors from the stores' door counters and the conversion rate beside the sales."""
     figures = fetch("sales_traffic", params).iloc[0]
     visitors = int(figures["VISITORS"])
-    st.subheader("Store traffic")
+    st.subheader("Store traffic and conversion")
     if visitors == 0:
         st.caption("No door counter readings for these stores and dates.")
         return
@@ -192,7 +192,6 @@ def sales_panel(sales_filter: SalesFilter) -> None:
         return
     currency = sales_filter.currency
     headline(kpis, currency)
-    traffic(params)
 
     st.subheader("Trend by business date")
     st.altair_chart(trend_chart(fetch("sales_trend", params), currency), width="stretch")
@@ -211,6 +210,7 @@ def sales_panel(sales_filter: SalesFilter) -> None:
         else:
             st.altair_chart(products_chart(products, currency), width="stretch")
             st.dataframe(products, hide_index=True, width="stretch")
+    traffic(params)
     freshness_note()
 
 

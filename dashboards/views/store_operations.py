@@ -4,11 +4,31 @@ over the last store-local hours; the store choice is a bound query parameter."""
 
 from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboards.settings import OPERATIONS_LOOKBACK_HOURS, REFRESH_SECONDS
 from dashboards.ui import choices, chosen, count, freshness_note
 from dashboards.warehouse import fetch, require_warehouse
+
+
+def errors_chart(errors: pd.DataFrame) -> alt.Chart:
+    per_store = errors.groupby(["STORE_ID", "CITY"], as_index=False)[["ERRORS", "WARNINGS"]].sum()
+    per_store = per_store.assign(STORE=per_store["STORE_ID"] + " · " + per_store["CITY"])
+    return (
+        alt.Chart(per_store)
+        .mark_bar()
+        .encode(
+            x=alt.X("ERRORS:Q", title="Terminal errors"),
+            y=alt.Y("STORE:N", sort="-x", title=None),
+            tooltip=[
+                alt.Tooltip("STORE:N", title="Store"),
+                alt.Tooltip("ERRORS:Q", title="Errors"),
+                alt.Tooltip("WARNINGS:Q", title="Warnings"),
+            ],
+        )
+    )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -24,6 +44,7 @@ def operations_panel(store_id: str | None) -> None:
     if errors.empty:
         st.info("No terminal log lines in this window.")
     else:
+        st.altair_chart(errors_chart(errors), width="stretch")
         st.dataframe(errors, hide_index=True, width="stretch")
     st.subheader("Fridge temperature excursions")
     if excursions.empty:
