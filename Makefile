@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := .local/demo
-DEMO_ARGS ?= --events 3000 --bad-rate 0.1 --duplicate-rate 0.05 --seed 42
+DEMO_ARGS ?= --events 3000 --bad-rate 0.1 --duplicate-rate 0.05 --seed 42 --source-mix pos=60,clickstream=20,iot=10,app_log=5,cdc=5
 # Node tools pinned in package.json/package-lock.json: the CDK CLI, the Node.js it runs on
 # (Node 24 LTS from the `node` package, where npm has a binary for the platform) and the IAM
 # policy evaluator the access tests use. Their bin directory comes first, so `npx cdk`, the CDK

@@ -2,7 +2,9 @@
 
     python bench/bench_transform.py        (or: python -m bench.bench_transform)
 
-Batches of 1 MB and 3 MB of the producer's pos.v1 sales with 5% bad records (Kinesis-source events).
+Batches of 1 MB and 3 MB of the producer's pos.v1 sales with 5% bad records (Kinesis-source events),
+then a 1 MB batch of every kind by the default source mix (pos 60, clickstream 20, iot 10,
+app_log 5, cdc 5; 5% bad of each kind), where only the transform itself (core, handler) is timed.
 Every contender runs once per round, round after round (interleaved), timed in this process's CPU
 time, so other processes on a shared machine distort the figures less (cache and frequency effects
 remain: run it a few times). Prints best-of-N CPU microseconds per record, the ratios the issue
@@ -34,7 +36,14 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from events.firehose_events import bad_records, firehose_kinesis_event, keyed, sale_bytes, sales
+from events.firehose_events import (
+    SALES_START,
+    bad_records,
+    firehose_kinesis_event,
+    keyed,
+    sale_bytes,
+    sales,
+)
 from lambdas.transform import batch
 from lambdas.transform.batch import transform_batch
 from lambdas.transform.limits import RESPONSE_BUDGET_BYTES
@@ -47,6 +56,8 @@ from lambdas.transform.model import (
     Name,
     Quantity,
 )
+from producer.kinds import BAD_LABELS, KindGenerator
+from producer.kinds import encode as encode_event
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BAD_SHARE = 0.05
@@ -65,6 +76,35 @@ def build_batch(target_bytes: int, seed: int) -> Records:
     while size < target_bytes:
         index = len(payloads)
         data = bad[index % len(bad)] if rng.random() < BAD_SHARE else sale_bytes(next(real))
+        payloads.append(data)
+        size += len(data)
+    return list(firehose_kinesis_event(keyed(payloads))["records"])
+
+
+MIXED_SHARES = {"pos.v1": 60, "clickstream.v1": 20, "iot.v1": 10, "app_log.v1": 5, "cdc.v1": 5}
+
+
+def build_mixed_batch(target_bytes: int, seed: int) -> Records:
+    """A batch of every kind by MIXED_SHARES, BAD_SHARE of each kind bad."""
+    rng = random.Random(seed)
+    real = sales(seed)
+    bad = list(bad_records(seed).values())
+    others = {
+        kind: KindGenerator(kind, random.Random(seed), lambda: SALES_START)
+        for kind in MIXED_SHARES
+        if kind != "pos.v1"
+    }
+    payloads: list[bytes] = []
+    size = 0
+    while size < target_bytes:
+        kind = rng.choices(list(MIXED_SHARES), weights=list(MIXED_SHARES.values()))[0]
+        is_bad = rng.random() < BAD_SHARE
+        if kind == "pos.v1":
+            data = bad[len(payloads) % len(bad)] if is_bad else sale_bytes(next(real))
+        elif is_bad:
+            data = others[kind].bad(rng.choice(BAD_LABELS[kind]))
+        else:
+            data = encode_event(others[kind].good())
         payloads.append(data)
         size += len(data)
     return list(firehose_kinesis_event(keyed(payloads))["records"])
@@ -262,6 +302,12 @@ def main() -> None:
             f"{full / naive:6.2f}x {full / naive_same:7.2f}x | "
             f"{overflow_under_real_budget(records)}"
         )
+    mixed = build_mixed_batch(1024 * 1024, seed=1)
+    mixed_us = best_us_per_record({"core": handler_core, "handler": handler}, mixed)
+    print(
+        f"mixed  {len(mixed):>5} (pos 60, clickstream 20, iot 10, app_log 5, cdc 5): "
+        f"core {mixed_us['core']:6.2f}, handler {mixed_us['handler']:7.2f} us per record"
+    )
     print("floor = base64 module passthrough (blueprint); floor* = binascii passthrough")
     print("naive = BaseModel.model_validate on json.loads; naive* = same with the TypedDict schema")
     print("core = transform_batch alone; handler = lambda_handler with Powertools decorators")

@@ -23,6 +23,18 @@ pages = [
         icon=":material/inventory_2:",
         url_path="inventory",
     ),
+    st.Page(
+        VIEWS / "online_funnel.py",
+        title="Online funnel",
+        icon=":material/shopping_cart:",
+        url_path="online-funnel",
+    ),
+    st.Page(
+        VIEWS / "store_operations.py",
+        title="Store operations",
+        icon=":material/build:",
+        url_path="store-operations",
+    ),
     st.Page(VIEWS / "pipeline_health.py", title="Pipeline health", icon=":material/monitor_heart:"),
 ]
 st.navigation(pages).run()

@@ -32,6 +32,10 @@ DEFAULT_SALES_DAYS = 30
 TOP_PRODUCTS = 10
 # Inventory: days of sales that define the daily run rate behind "days of cover".
 RUN_RATE_DAYS = 7
+# Online funnel: products shown, most viewed first.
+FUNNEL_PRODUCTS = 15
+# Store operations: the store-local hours looked back over.
+OPERATIONS_LOOKBACK_HOURS = 24
 # Pipeline health.
 RECENT_RUNS = 50
 HEALTH_LOOKBACK_HOURS = 24

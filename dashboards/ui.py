@@ -31,6 +31,13 @@ def count(value: object) -> str:
     return f"{int(value or 0):,}"  # type: ignore[call-overload]
 
 
+def percent(share: object) -> str:
+    """A share (0..1) as a percentage with one decimal; a dash when there is none."""
+    if share is None or pd.isna(share):
+        return "-"
+    return f"{float(share) * 100:.1f} %"  # type: ignore[arg-type]
+
+
 def freshness_note() -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     st.caption(f"Read at {now}; refreshes every {REFRESH_SECONDS} s.")

@@ -37,6 +37,8 @@ Workdir = Annotated[
         "Examples:\n\n"
         "  pos local run --events 3000 --bad-rate 0.1 --duplicate-rate 0.05 --seed 42 --fresh\n\n"
         "  pos local run --duration 600 --rate 500 --workdir /tmp/pos-day\n\n"
+        "  pos local run --events 5000 --source-mix pos=60,clickstream=20,iot=10,app_log=5,cdc=5"
+        " --bad-rate 0.1 --duplicate-rate 0.05 --fresh\n\n"
         "  pos local run --from-file .local/producer/events.jsonl --workdir /tmp/replay"
     )
 )
@@ -47,6 +49,13 @@ def run(
     bad_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of bad records.")] = 0.0,
     duplicate_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of resends.")] = 0.0,
     seed: Annotated[int, typer.Option(help="Same seed: same sales, bad records, resends.")] = 0,
+    source_mix: Annotated[
+        str | None,
+        typer.Option(
+            help="Kinds and their shares, e.g. pos=60,clickstream=20,iot=10,app_log=5,cdc=5"
+            " (default: sales only)."
+        ),
+    ] = None,
     base_time: Annotated[
         datetime | None,
         typer.Option(
@@ -89,6 +98,7 @@ def run(
         bad_rate=bad_rate,
         duplicate_rate=duplicate_rate,
         seed=seed,
+        source_mix=_source_mix(source_mix),
         base_time=base_time.astimezone(UTC) if base_time else None,
         from_file=from_file,
         shards=shards,
@@ -220,3 +230,15 @@ def dashboards(
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="local")
+
+
+def _source_mix(text: str | None) -> str | None:
+    """The mix, validated and in its canonical spelling (what the run's state records)."""
+    from producer.mix import format_source_mix, parse_source_mix
+
+    if text is None:
+        return None
+    try:
+        return format_source_mix(parse_source_mix(text))
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--source-mix") from error

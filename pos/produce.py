@@ -53,6 +53,13 @@ def produce(
     duplicate_rate: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of byte-identical resends.")
     ] = 0.0,
+    source_mix: Annotated[
+        str | None,
+        typer.Option(
+            help="Kinds and their shares, e.g. pos=60,clickstream=20,iot=10,app_log=5,cdc=5"
+            " (default: sales only)."
+        ),
+    ] = None,
     record_to: Annotated[
         Path | None, typer.Option(help="Also write what was sent (JSONL).")
     ] = None,
@@ -69,7 +76,7 @@ def produce(
     from producer import send
 
     options = send.generator_options(seed, base_time, bad_rate, duplicate_rate)
-    records = send.records_for(from_file, events, options)
+    records = send.records_for(from_file, events, options, _source_mix(source_mix))
     if to_file is not None:
         written = send.write_file(to_file, records)
         typer.echo(f"wrote {written} records to {to_file}")
@@ -88,6 +95,17 @@ def produce(
         f"sent {result.sent} records to {stream_name} in {result.elapsed_s:.1f}s"
         f" ({result.per_second:.0f}/s)"
     )
+
+
+def _source_mix(text: str | None) -> dict[str, int] | None:
+    from producer.mix import parse_source_mix
+
+    if text is None:
+        return None
+    try:
+        return parse_source_mix(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--source-mix") from error
 
 
 def register(root: typer.Typer) -> None:

@@ -1,5 +1,5 @@
-"""What ``pos produce`` does (its options: ``pos/produce.py``): send sales to a Kinesis stream, or
-write them to a file.
+"""What ``pos produce`` does (its options: ``pos/produce.py``): send sales (or every kind, by a
+source mix: ``producer/mix.py``) to a Kinesis stream, or write them to a file.
 
 Records are generated (seeded: same seed, same sales; stamped when produced unless a base time
 asks for the reproducible synthetic clock) or read from a recorded JSON Lines file, and put on the
@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 
-from producer.generator import GeneratorOptions, SaleGenerator, wall_clock
+from producer.generator import GeneratorOptions, wall_clock
 from producer.kinesis_producer import KinesisProducer, RateLimiter
+from producer.mix import make_generator
 from producer.records import JsonLinesWriter, ProducedRecord, read_json_lines
 
 
@@ -47,11 +48,15 @@ class SendResult:
 
 
 def records_for(
-    from_file: Path | None, events: int, options: GeneratorOptions
+    from_file: Path | None,
+    events: int,
+    options: GeneratorOptions,
+    source_mix: Mapping[str, int] | None = None,
 ) -> Iterator[ProducedRecord]:
+    """Recorded records, or ``events`` generated ones (sales only, or by ``source_mix``)."""
     if from_file is not None:
         return read_json_lines(from_file)
-    return itertools.islice(SaleGenerator(options), events)
+    return itertools.islice(make_generator(options, source_mix), events)
 
 
 def write_file(out: Path, records: Iterator[ProducedRecord]) -> int:

@@ -7,5 +7,16 @@ ALTER TASK {{ database }}.SILVER.UPDATE_INVENTORY_TASK RESUME;
 
 ALTER TASK {{ database }}.SILVER.PROCESS_RAW_POS_TASK RESUME;
 
+-- The other kinds' tasks have no downstream task (their Gold is views over Silver).
+ALTER TASK {{ database }}.SILVER.PROCESS_RAW_CLICKSTREAM_TASK RESUME;
+
+ALTER TASK {{ database }}.SILVER.PROCESS_RAW_IOT_TASK RESUME;
+
+ALTER TASK {{ database }}.SILVER.PROCESS_RAW_APP_LOG_TASK RESUME;
+
+ALTER TASK {{ database }}.SILVER.PROCESS_RAW_CDC_TASK RESUME;
+
+ALTER TASK {{ database }}.SILVER.PROCESS_RAW_UNCLASSIFIED_TASK RESUME;
+
 -- The automatic dead-letter redrive feeds PROCESS_RAW_POS: last, and only when the setting is on.
 ALTER TASK {{ database }}.SILVER.REDRIVE_FIXED_DIMENSIONS_TASK {% if auto_redrive_dimension_rejects == "true" %}RESUME{% else %}SUSPEND{% endif %};

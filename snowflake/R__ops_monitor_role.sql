@@ -44,6 +44,17 @@ TO ROLE {{ monitor_role }};
 
 GRANT SELECT ON STREAM {{ database }}.SILVER.PROCESSED_FOR_GOLD_STREAM TO ROLE {{ monitor_role }};
 
+-- The other kinds' Bronze streams (each task's backlog).
+GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_CLICKSTREAM_STREAM TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_IOT_STREAM TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_APP_LOG_STREAM TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_CDC_STREAM TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_UNCLASSIFIED_STREAM TO ROLE {{ monitor_role }};
+
 -- The tasks are re-created (CREATE OR REPLACE) whenever their script changes, which drops grants
 -- on them: the FUTURE grants give every re-created task MONITOR again, the ALL grants cover the
 -- tasks that exist now.

@@ -1,5 +1,5 @@
 -- Bronze -> Silver. Two transactions per run:
--- 1. ENQUEUE (short): move the Bronze stream's whole delta into SILVER.PROCESS_RAW_POS_QUEUE with
+-- 1. ENQUEUE (short): move the Bronze stream's pos.v1 records into SILVER.PROCESS_RAW_POS_QUEUE with
 --    each record's identity and arrival order (a DML consumes a stream whole, so this is where the
 --    delta is cut into bounded pieces). The first run after the upgrade also fills the transaction
 --    key table from Silver, once.
@@ -112,11 +112,16 @@ BEGIN
                 3
             ) AS KINESIS_ARRIVAL_AT
         FROM (
+            -- Sales only: the other kinds have their own streams and procedures, and records of no
+            -- known kind go to SILVER.UNCLASSIFIED_REJECTED (PROCESS_RAW_UNCLASSIFIED). An envelope
+            -- without meta.schema predates the kinds and is a sale. The statement still consumes
+            -- the stream's whole delta at COMMIT.
             SELECT
                 RECORD_CONTENT,
                 RECORD_METADATA,
                 NULL AS REDRIVE_ID
             FROM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM
+            WHERE COALESCE(RECORD_CONTENT:meta:schema::STRING, 'pos.v1') = 'pos.v1'
             UNION ALL
             -- Records sent back from the dead letter (SILVER.REDRIVE_REJECTED) take the same path.
             SELECT

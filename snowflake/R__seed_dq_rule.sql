@@ -1,5 +1,5 @@
--- The rule catalog. Rule ids are a contract with RETAIL_POS_REJECTED.FAILED_RULES and the
--- dashboards: add rules, never rename one. Upsert, so wording fixes re-apply.
+-- The rule catalog. Rule ids are a contract with RETAIL_POS_REJECTED.FAILED_RULES (and the other
+-- kinds' dead letters') and the dashboards: add rules, never rename one. Upsert, so wording fixes re-apply.
 MERGE INTO {{ database }}.SILVER.DQ_RULE AS TGT
 USING (
     SELECT
@@ -70,6 +70,51 @@ USING (
             'TRANSACTION_ID_CONFLICT',
             'transaction_id was already accepted with different content; the first accepted version stays',
             'TRANSACTION', 'REJECT'
+        ),
+        (
+            'PRODUCT_REQUIRED',
+            'clickstream.v1: a product_view or add_to_cart event without product_id (CLICKSTREAM_REJECTED)',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'EVENT_ID_CONFLICT',
+            'clickstream.v1 and app_log.v1: event_id was already accepted with different content; the first accepted version stays',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'READING_CONFLICT',
+            'iot.v1: a reading of the same sensor, measure and time was already accepted with a different value; the first stays',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'VALUE_OUT_OF_RANGE',
+            'iot.v1: the value is outside the physical range of the measure (door_count: whole numbers 0..10000; fridge_temp_c: -40..40)',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'UNIT_MISMATCH',
+            'iot.v1: the unit does not match the measure (door_count: count; fridge_temp_c: C)',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'CDC_KEY_MISSING',
+            'cdc.v1: the row image has no key (after.product_id / after.store_id, before.* for a delete)',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'CDC_ROW_INVALID',
+            'cdc.v1: the after image of a create, update or snapshot read lacks a dimension column or has an invalid value; detail names the column',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'LSN_CONFLICT',
+            'cdc.v1: another event with different content was already applied at this (table, source.lsn)',
+            'RECORD', 'REJECT'
+        ),
+        (
+            'UNKNOWN_KIND',
+            'The record declares no kind this Silver knows (meta.schema unknown): dead-lettered in UNCLASSIFIED_REJECTED, never a bad sale',
+            'RECORD', 'REJECT'
         )
     ) AS SEED_ROWS (RULE_ID, DESCRIPTION, SCOPE, FAILURE_ACTION)
 ) AS SRC

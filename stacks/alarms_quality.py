@@ -9,7 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from lambdas.snowflake_monitor import metrics as monitor_metrics
-from lambdas.snowflake_monitor.hops import HOPS
+from lambdas.snowflake_monitor.hops import DOWNSTREAM_PROCEDURES, HOPS, INTAKE_PROCEDURE
 from lambdas.transform.classify import STATUS_METRIC_NAMES as TRANSFORM_STATUS_METRICS
 from lambdas.transform.observability import DEFAULT_NAMESPACE, DEFAULT_SERVICE
 from stacks import alarm_thresholds as limits
@@ -244,3 +244,41 @@ class SnowflakeAlarms(Construct):
                 "failing; run pos redrive rejected.",
             )
         )
+        # Each other kind's rejected share, from its own procedure's counts (its dead letter).
+        for hop in HOPS:
+            if hop.procedure in (INTAKE_PROCEDURE, *DOWNSTREAM_PROCEDURES):
+                continue
+            task = {monitor_metrics.DIMENSION_TASK: hop.task}
+            kind = hop.procedure.removeprefix("SILVER.PROCESS_RAW_").title().replace("_", "")
+            self.alarms.append(
+                share_alarm(
+                    self,
+                    f"Snowflake{kind}RejectedShare",
+                    target,
+                    bad={
+                        "rejected": monitor_metric(
+                            monitor_metrics.TASK_RECORDS_REJECTED,
+                            database,
+                            "Sum",
+                            task,
+                            period=hour,
+                        )
+                    },
+                    good={
+                        "accepted": monitor_metric(
+                            monitor_metrics.TASK_RECORDS_ACCEPTED,
+                            database,
+                            "Sum",
+                            task,
+                            period=hour,
+                        )
+                    },
+                    min_records=limits.REJECTED_SHARE_MIN_RECORDS,
+                    max_share=limits.REJECTED_SHARE_MAX,
+                    period=hour,
+                    label=f"Share of {hop.procedure}'s records rejected",
+                    description=f"Over 5 % of the hour's records (at least 100) taken by "
+                    f"{hop.procedure} were rejected to its dead letter: see docs/snowflake.md, "
+                    "Event kinds.",
+                )
+            )

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.settings import DEFAULT_SALES_DAYS, REFRESH_SECONDS, TOP_PRODUCTS
-from dashboards.ui import choices, chosen, count, freshness_note, money
+from dashboards.ui import choices, chosen, count, freshness_note, money, percent
 from dashboards.warehouse import Param, fetch, require_warehouse
 
 
@@ -105,6 +105,24 @@ def headline(kpis: pd.Series, currency: str) -> None:
     row2[2].metric("Canceled lines", count(kpis["CANCELED_LINES"]))
 
 
+def traffic(params: list[Param]) -> None:
+    """Visitors from the stores' door counters and the conversion rate beside the sales."""
+    figures = fetch("sales_traffic", params).iloc[0]
+    visitors = int(figures["VISITORS"])
+    st.subheader("Store traffic and conversion")
+    if visitors == 0:
+        st.caption("No door counter readings for these stores and dates.")
+        return
+    row = st.columns(3)
+    row[0].metric("Visitors", count(visitors), help="Counted by the stores' door counters.")
+    row[1].metric(
+        "Conversion",
+        percent(figures["CONVERSION_RATE"]),
+        help="Transactions ÷ visitors, over the store-local hours a door counter reported.",
+    )
+    row[2].metric("Transactions in counted hours", count(figures["COUNTED_TRANSACTIONS"]))
+
+
 def trend_chart(trend: pd.DataFrame, currency: str) -> alt.Chart:
     trend = trend.assign(DAY=pd.to_datetime(trend["BUSINESS_DATE"]).dt.strftime("%Y-%m-%d"))
     return (
@@ -192,6 +210,7 @@ def sales_panel(sales_filter: SalesFilter) -> None:
         else:
             st.altair_chart(products_chart(products, currency), width="stretch")
             st.dataframe(products, hide_index=True, width="stretch")
+    traffic(params)
     freshness_note()
 
 

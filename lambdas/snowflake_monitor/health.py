@@ -90,6 +90,10 @@ class HopHealth:
     rows_waiting: int
     # 0 when nothing waits; None when rows wait but their arrival time is unknown.
     oldest_waiting_minutes: float | None
+    # Records the procedure accepted (landed) and rejected in the window, per its run log: each
+    # kind's rejected share (the other kinds' dead letters are not RETAIL_POS_REJECTED).
+    records_accepted: int = 0
+    records_rejected: int = 0
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,8 @@ def _hop_health(
         minutes_since_success=None if succeeded_at is None else _minutes(as_of - succeeded_at),
         rows_waiting=waiting,
         oldest_waiting_minutes=oldest_minutes,
+        records_accepted=_int(run_row.get("ROWS_ACCEPTED")),
+        records_rejected=_int(run_row.get("ROWS_REJECTED")),
     )
 
 

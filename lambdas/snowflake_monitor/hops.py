@@ -39,6 +39,38 @@ HOPS: tuple[Hop, ...] = (
         stream="SILVER.PROCESSED_FOR_GOLD_STREAM",
         backlog_query="backlog_processed_for_gold",
     ),
+    # The other kinds' consumers of Bronze (each stream shows every Bronze row; the procedure
+    # takes its kind's). Their accepted and rejected records are counted per task.
+    Hop(
+        task="SILVER.PROCESS_RAW_CLICKSTREAM_TASK",
+        procedure="SILVER.PROCESS_RAW_CLICKSTREAM",
+        stream="BRONZE.JSON_RAW_DATA_CLICKSTREAM_STREAM",
+        backlog_query="backlog_bronze_clickstream",
+    ),
+    Hop(
+        task="SILVER.PROCESS_RAW_IOT_TASK",
+        procedure="SILVER.PROCESS_RAW_IOT",
+        stream="BRONZE.JSON_RAW_DATA_IOT_STREAM",
+        backlog_query="backlog_bronze_iot",
+    ),
+    Hop(
+        task="SILVER.PROCESS_RAW_APP_LOG_TASK",
+        procedure="SILVER.PROCESS_RAW_APP_LOG",
+        stream="BRONZE.JSON_RAW_DATA_APP_LOG_STREAM",
+        backlog_query="backlog_bronze_app_log",
+    ),
+    Hop(
+        task="SILVER.PROCESS_RAW_CDC_TASK",
+        procedure="SILVER.PROCESS_RAW_CDC",
+        stream="BRONZE.JSON_RAW_DATA_CDC_STREAM",
+        backlog_query="backlog_bronze_cdc",
+    ),
+    Hop(
+        task="SILVER.PROCESS_RAW_UNCLASSIFIED_TASK",
+        procedure="SILVER.PROCESS_RAW_UNCLASSIFIED",
+        stream="BRONZE.JSON_RAW_DATA_UNCLASSIFIED_STREAM",
+        backlog_query="backlog_bronze_unclassified",
+    ),
 )
 
 # The procedure whose run-log rows say how many records were accepted and rejected.
@@ -54,3 +86,5 @@ AUXILIARY_TASKS: dict[str, tuple[str, str]] = {
         "SILVER.REDRIVE_REJECTED",
     ),
 }
+# Procedures that consume Silver, not Bronze: they accept or reject nothing.
+DOWNSTREAM_PROCEDURES = ("SILVER.UPDATE_INVENTORY", "GOLD.UPDATE_DAILY_SUMMARY")

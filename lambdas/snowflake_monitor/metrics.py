@@ -35,6 +35,9 @@ KINESIS_TO_SILVER_P95 = "KinesisToSilverP95Seconds"
 # The dead letter's size now, and how many of its records a redrive would accept today.
 DEAD_LETTER_RECORDS = "DeadLetterRecords"
 DEAD_LETTER_REDRIVABLE = "DeadLetterRedrivable"
+# Per task: records its procedure accepted and rejected in the window (every kind's share).
+TASK_RECORDS_ACCEPTED = "TaskRecordsAccepted"
+TASK_RECORDS_REJECTED = "TaskRecordsRejected"
 
 # PutMetricData accepts at most 1000 datums per request.
 MAX_DATUMS_PER_CALL = 1000
@@ -71,6 +74,8 @@ def metric_data(report: HealthReport) -> list[dict[str, Any]]:
         stream = {DIMENSION_STREAM: hop.stream}
         add(TASK_RUNS_FAILED, hop.runs_failed, "Count", task, windowed=True)
         add(TASK_RUNS_SUCCEEDED, hop.runs_succeeded, "Count", task, windowed=True)
+        add(TASK_RECORDS_ACCEPTED, hop.records_accepted, "Count", task, windowed=True)
+        add(TASK_RECORDS_REJECTED, hop.records_rejected, "Count", task, windowed=True)
         if hop.minutes_since_success is not None:
             add(MINUTES_SINCE_TASK_SUCCESS, hop.minutes_since_success, "None", task, windowed=False)
         add(STREAM_ROWS_WAITING, hop.rows_waiting, "Count", stream, windowed=False)

@@ -41,6 +41,8 @@ class RecordFault:
 class BatchResult:
     records: list[dict[str, str]] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
+    # Records per meta.schema (kind), every record answered Ok.
+    kinds: Counter[str] = field(default_factory=Counter)
     error_kinds: Counter[str] = field(default_factory=Counter)
     # Up to MAX_SAMPLED_REJECTS (record_id, status, error types) for the summary log line.
     sampled_rejects: list[tuple[str, str, list[str]]] = field(default_factory=list)
@@ -108,6 +110,7 @@ def transform_batch(
         if verdict is VALID:
             valid_count += 1
             continue
+        result.kinds[verdict.schema] += 1
         result.statuses[verdict.status] += 1
         if verdict.errors:
             error_types = [error["type"] for error in verdict.errors]
@@ -116,5 +119,6 @@ def transform_batch(
                 result.sampled_rejects.append((record_id, verdict.status, error_types))
     if valid_count:
         result.statuses[VALID.status] += valid_count
+        result.kinds[VALID.schema] += valid_count
     result.response_bytes = response_bytes
     return result

@@ -1,4 +1,5 @@
-"""Decides what one Firehose record is: a valid or invalid ``pos.v1`` object, or why it is not one.
+"""Decides what one Firehose record is: which kind (``kinds/registry.py``), a valid or invalid
+object of that kind's schema, or why it is not a JSON object.
 
 Only a JSON object that every consumer downstream parses the same way is spliced into the envelope
 as ``payload``. So besides the model, a record must pass three strict checks, each one a reason
@@ -12,8 +13,9 @@ for status ``not_json`` (its raw form is then preserved instead):
 - Unique keys (I-JSON, RFC 7493): Snowflake rejects duplicate keys by default and parsers disagree
   on which value wins, so such a record is not spliced (``duplicate_key``).
 
-``classify`` first tries ``fastpath.proven_valid`` (one parse, cheap proofs of the three checks);
-only when that cannot prove ``valid`` does ``classify_strict`` run every check the slow, exact way.
+``classify`` first tries ``fastpath.proven_valid`` (one parse, cheap proofs of the three checks,
+``pos.v1`` only: sales are most of the stream); only when that cannot prove ``valid`` does
+``classify_strict`` detect the kind and run every check the slow, exact way.
 """
 
 from __future__ import annotations
@@ -27,8 +29,15 @@ import orjson
 from pydantic import ValidationError
 
 from lambdas.transform.fastpath import proven_valid
+from lambdas.transform.kinds.registry import (
+    ANY_OBJECT,
+    POS,
+    SCHEMAS,
+    UNKNOWN,
+    kind_of,
+    kind_of_text,
+)
 from lambdas.transform.limits import MAX_ERRORS_PER_RECORD, MAX_RECORD_BYTES
-from lambdas.transform.model import POS_SALE_V1
 
 
 class Status:
@@ -70,13 +79,19 @@ ErrorEntry = dict[str, str]
 class Verdict:
     status: str
     errors: list[ErrorEntry]
+    schema: str = POS  # meta.schema: the record's kind (kinds/registry.py)
 
 
 VALID: Final = Verdict(Status.VALID, [])
+# The valid verdict of each kind (VALID itself for pos.v1), shared: verdicts are immutable.
+VALID_OF_KIND: Final = {
+    kind: VALID if kind == POS else Verdict(Status.VALID, [], kind) for kind in SCHEMAS
+}
 _EMPTY = Verdict(Status.EMPTY, [{"loc": "", "type": "empty"}])
-_NOT_OBJECT = Verdict(Status.NOT_OBJECT, [{"loc": "", "type": "object_type"}])
-_TOO_LARGE = Verdict(Status.TOO_LARGE, [{"loc": "", "type": "too_large"}])
-_NOT_UTF8 = Verdict(Status.NOT_UTF8, [{"loc": "", "type": "utf8_invalid"}])
+_TOO_LARGE = [{"loc": "", "type": "too_large"}]
+_NOT_OBJECT = [{"loc": "", "type": "object_type"}]
+_NOT_UTF8 = [{"loc": "", "type": "utf8_invalid"}]
+_UNKNOWN_KIND = [{"loc": "schema_version", "type": "unknown_kind"}]
 
 # Every key token ends with a quote, optional JSON whitespace and a colon. Matches inside strings
 # (an escaped quote before a colon) only add to the count, so this is an upper bound on keys.
@@ -91,7 +106,7 @@ def classify(raw: bytes) -> Verdict:
     if not raw:
         return _EMPTY
     if len(raw) > MAX_RECORD_BYTES:
-        return _TOO_LARGE
+        return Verdict(Status.TOO_LARGE, _TOO_LARGE, kind_of_text(raw))
     if proven_valid(raw):
         return VALID
     return classify_strict(raw)
@@ -104,37 +119,41 @@ def classify_strict(raw: bytes) -> Verdict:
     except orjson.JSONDecodeError as exc:
         return _not_json_verdict(raw, exc)
     if type(parsed) is not dict:
-        return _NOT_OBJECT
+        return Verdict(Status.NOT_OBJECT, _NOT_OBJECT, kind_of_text(raw))
 
+    kind = kind_of(parsed)
     try:
-        POS_SALE_V1.validate_json(raw)
+        # An unknown kind is still parsed by pydantic: its depth limit applies to every payload.
+        (ANY_OBJECT if kind == UNKNOWN else SCHEMAS[kind]).validate_json(raw)
     except ValidationError as exc:
         details = exc.errors(include_url=False, include_context=False, include_input=False)
         if any(detail["type"] == "json_invalid" for detail in details):
             # orjson accepted it, so pydantic's parser stopped on its recursion limit.
-            return Verdict(Status.NOT_JSON, [{"loc": "", "type": "json_too_deep"}])
-        duplicate = _duplicate_key(raw, parsed)
+            return Verdict(Status.NOT_JSON, [{"loc": "", "type": "json_too_deep"}], kind)
+        duplicate = _duplicate_key(raw, parsed, kind)
         if duplicate is not None:
             return duplicate
-        return Verdict(Status.INVALID, _error_entries(details))
+        return Verdict(Status.INVALID, _error_entries(details), kind)
 
-    duplicate = _duplicate_key(raw, parsed)
-    return duplicate if duplicate is not None else VALID
+    duplicate = _duplicate_key(raw, parsed, kind)
+    if duplicate is not None:
+        return duplicate
+    return Verdict(Status.INVALID, _UNKNOWN_KIND, kind) if kind == UNKNOWN else VALID_OF_KIND[kind]
 
 
 def _not_json_verdict(raw: bytes, exc: orjson.JSONDecodeError) -> Verdict:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _NOT_UTF8
+        return Verdict(Status.NOT_UTF8, _NOT_UTF8, kind_of_text(raw))
     message = str(exc)
     if "depth limit" in message:
-        kind = "json_too_deep"
+        error_type = "json_too_deep"
     elif "infinity" in message or _parses_without_non_finite_literals(raw):
-        kind = "number_not_finite"
+        error_type = "number_not_finite"
     else:
-        kind = "json_invalid"
-    return Verdict(Status.NOT_JSON, [{"loc": "", "type": kind}])
+        error_type = "json_invalid"
+    return Verdict(Status.NOT_JSON, [{"loc": "", "type": error_type}], kind_of_text(raw))
 
 
 def _parses_without_non_finite_literals(raw: bytes) -> bool:
@@ -158,13 +177,14 @@ def _error_entries(details: list[Any]) -> list[ErrorEntry]:
     return entries
 
 
-def _duplicate_key(raw: bytes, parsed: dict[str, Any]) -> Verdict | None:
+def _duplicate_key(raw: bytes, parsed: dict[str, Any], kind: str) -> Verdict | None:
     if not _may_have_duplicate_keys(raw, parsed):
         return None
     key = _first_duplicate_key(raw)
     if key is None:
         return None
-    return Verdict(Status.NOT_JSON, [{"loc": key[:MAX_ERROR_LOC_LENGTH], "type": "duplicate_key"}])
+    error = {"loc": key[:MAX_ERROR_LOC_LENGTH], "type": "duplicate_key"}
+    return Verdict(Status.NOT_JSON, [error], kind)
 
 
 def _may_have_duplicate_keys(raw: bytes, parsed: dict[str, Any]) -> bool:

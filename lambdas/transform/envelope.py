@@ -32,10 +32,11 @@ from typing import Any
 import orjson
 
 from lambdas.transform.classify import SPLICED, VALID, Verdict
-from lambdas.transform.model import SCHEMA_NAME
 
 # 1.1.0: meta.content_sha256 (the content identity Silver deduplicates on).
-TRANSFORM_VERSION = "1.1.0"
+# 1.2.0: meta.schema names the record's kind (pos.v1, clickstream.v1, iot.v1, app_log.v1, cdc.v1,
+# unknown), each validated by its own schema.
+TRANSFORM_VERSION = "1.2.0"
 
 
 def kinesis_coordinates(metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -62,10 +63,10 @@ def _integer_or_none(value: Any) -> int | None:
     return None
 
 
-def _meta_head(status: str, errors: list[dict[str, str]], received_at: str) -> bytes:
+def _meta_head(schema: str, status: str, errors: list[dict[str, str]], received_at: str) -> bytes:
     """``,"meta":{`` + the invocation-wide meta fields + ``,``, ready for the per-record tail."""
     head = {
-        "schema": SCHEMA_NAME,
+        "schema": schema,
         "status": status,
         "errors": errors,
         "transform": TRANSFORM_VERSION,
@@ -93,7 +94,7 @@ class EnvelopeWriter:
 
     def __init__(self, received_at: str) -> None:
         self._received_at = received_at
-        self._valid_head = _meta_head(VALID.status, VALID.errors, received_at)
+        self._valid_head = _meta_head(VALID.schema, VALID.status, VALID.errors, received_at)
 
     def valid(self, raw: bytes, record_id: str, kinesis: dict[str, Any] | None) -> bytes:
         """The envelope of a record ``classify`` called valid (its bytes spliced)."""
@@ -103,7 +104,7 @@ class EnvelopeWriter:
         self, raw: bytes, verdict: Verdict, record_id: str, kinesis: dict[str, Any] | None
     ) -> bytes:
         """The envelope of a record with any verdict."""
-        head = _meta_head(verdict.status, verdict.errors, self._received_at)
+        head = _meta_head(verdict.schema, verdict.status, verdict.errors, self._received_at)
         spliced = verdict.status in SPLICED
         body = b'{"payload":' + raw if spliced else b'{"raw":' + _raw_field(raw)
         return body + head + _meta_tail(raw, record_id, kinesis)

@@ -7,6 +7,8 @@ record ids, statuses and error types only, never record content) and one EMF blo
   ``RecordsFaulted`` (this code failed on the record),
 - ``Records<Status>`` for each status (``RecordsValid``, ``RecordsInvalid``, ``RecordsNotJson``,
   ``RecordsNotUtf8``, ``RecordsNotObject``, ``RecordsEmpty``, ``RecordsTooLarge``),
+- ``RecordsOfKind_<kind>`` for each ``meta.schema`` (``RecordsOfKind_pos_v1``,
+  ``RecordsOfKind_clickstream_v1``, ..., ``RecordsOfKind_unknown``),
 - ``ValidationErrors_<type>`` for each error type seen (``missing``, ``decimal_parsing``, ...).
 """
 
@@ -22,9 +24,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.transform.batch import BatchResult, transform_batch
 from lambdas.transform.classify import ALL_STATUSES, STATUS_METRIC_NAMES
+from lambdas.transform.kinds.registry import ALL_KINDS, KIND_METRIC_NAMES
 from lambdas.transform.observability import logger, metrics, tracer
 
-# EMF allows 100 metrics per blob; leave room for the fixed ones so one blob covers a batch.
+# EMF allows 100 metrics per blob; leave room for the fixed ones (4 results, 7 statuses, 6 kinds)
+# and ValidationErrors_other so one blob covers a batch.
 MAX_ERROR_KIND_METRICS = 80
 MAX_LOGGED_FAULTS = 10
 
@@ -53,6 +57,10 @@ def _publish_metrics(result: BatchResult) -> None:
     for status in ALL_STATUSES:
         metrics.add_metric(
             name=STATUS_METRIC_NAMES[status], unit=MetricUnit.Count, value=result.statuses[status]
+        )
+    for kind in ALL_KINDS:
+        metrics.add_metric(
+            name=KIND_METRIC_NAMES[kind], unit=MetricUnit.Count, value=result.kinds[kind]
         )
     kinds = result.error_kinds.most_common()
     shown, folded = kinds[:MAX_ERROR_KIND_METRICS], kinds[MAX_ERROR_KIND_METRICS:]
@@ -84,6 +92,7 @@ def _log_summary(result: BatchResult, record_count: int) -> None:
         "overflowed": result.overflowed,
         "faulted": len(result.faults),
         "statuses": {str(status): count for status, count in result.statuses.items()},
+        "kinds": dict(result.kinds),
         "error_kinds": dict(result.error_kinds),
         "sampled_rejects": [
             {"record_id": record_id, "status": str(status), "errors": errors}

@@ -52,10 +52,10 @@ EventTime = Annotated[AwareDatetime, Field(strict=True)]
 Quantity = Annotated[StrictInt, Field(gt=0, le=MAX_QUANTITY_PER_LINE)]
 CurrencyCode = Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$")]
 
-_KEEP_UNKNOWN_FIELDS = ConfigDict(extra="allow")
+KEEP_UNKNOWN_FIELDS = ConfigDict(extra="allow")
 
 
-@with_config(_KEEP_UNKNOWN_FIELDS)
+@with_config(KEEP_UNKNOWN_FIELDS)
 class Item(TypedDict):
     product_id: Identifier
     price: Money
@@ -63,14 +63,14 @@ class Item(TypedDict):
     canceled: StrictBool
 
 
-@with_config(_KEEP_UNKNOWN_FIELDS)
+@with_config(KEEP_UNKNOWN_FIELDS)
 class Refund(TypedDict):
     refund_amount: Money
     refund_method: Name
     timestamp: EventTime
 
 
-@with_config(_KEEP_UNKNOWN_FIELDS)
+@with_config(KEEP_UNKNOWN_FIELDS)
 class PosSaleV1(TypedDict):
     store_id: Identifier
     city: Name

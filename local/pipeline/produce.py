@@ -35,6 +35,7 @@ from local.pipeline.ledger import ProduceLedger
 from local.processes import die_with_parent
 from producer.generator import RESEND_WINDOW, VALID, GeneratorOptions, SaleGenerator, wall_clock
 from producer.kinesis_producer import KinesisProducer, PutResult, RateLimiter, batches
+from producer.mix import MixedGenerator, make_generator, parse_source_mix
 from producer.records import ProducedRecord, read_json_lines
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class Source:
     """What is left to produce: the records, and the generator behind them (None for a file)."""
 
     records: Iterator[ProducedRecord]
-    generator: SaleGenerator | None
+    generator: SaleGenerator | MixedGenerator | None
 
 
 def source(params: Mapping[str, Any], ledger: ProduceLedger | None = None) -> Source:
@@ -102,7 +103,7 @@ def source(params: Mapping[str, Any], ledger: ProduceLedger | None = None) -> So
     if params["from_file"]:
         recorded = read_json_lines(Path(params["from_file"]))
         return Source(itertools.islice(recorded, skip, None), None)
-    generator = SaleGenerator(generator_options(params))
+    generator = record_generator(params)
     good_lines: deque[int] = deque(maxlen=RESEND_WINDOW)
     for line in range(skip):  # regenerate what was sent, to continue the seed's sequence
         if generator.next_record().kind == VALID:
@@ -117,7 +118,13 @@ def source(params: Mapping[str, Any], ledger: ProduceLedger | None = None) -> So
     return Source(records, generator)
 
 
-def _wait_for_sale_times(generator: SaleGenerator | None, synthetic: bool) -> None:
+def record_generator(params: Mapping[str, Any]) -> SaleGenerator | MixedGenerator:
+    """The run's generator: sales only, or every kind by the run's source mix."""
+    mix = params.get("source_mix")
+    return make_generator(generator_options(params), parse_source_mix(mix) if mix else None)
+
+
+def _wait_for_sale_times(generator: SaleGenerator | MixedGenerator | None, synthetic: bool) -> None:
     """On the synthetic clock, hold a batch until the wall clock reaches its last sale's time."""
     if not synthetic or generator is None or generator.latest_sale_time is None:
         return

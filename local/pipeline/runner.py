@@ -49,13 +49,15 @@ from local.kinesis import LOCAL_REGION, LocalKinesis
 from local.pipeline.health import run_health
 from local.pipeline.ledger import ProduceLedger, merge_positions, undelivered_lines
 from local.pipeline.lock import WorkdirLock
-from local.pipeline.produce import ProduceJob, PutProgress, generator_options, produce
+from local.pipeline.produce import ProduceJob, PutProgress, produce, record_generator
 from local.pipeline.state import RunState
 from local.processes import child_env
-from local.reconcile import Expected, Reconciliation, reconcile
+from local.reconcile import Expected, KindExpected, Reconciliation, reconcile
 from local.reconcile.queries import Connection, query
 from local.resources import snowflake_scripts
-from producer.generator import DUPLICATE, VALID, SaleGenerator
+from producer.generator import DUPLICATE, VALID
+from producer.kinds import HANDLED_NOT_REJECTED
+from producer.mix import POS_KIND, kind_of_label
 from producer.records import ProducedRecord, read_json_lines
 
 STREAM_BASE_NAME = "retail-pos-sales"
@@ -90,6 +92,8 @@ class RunOptions:
     bad_rate: float = 0.0
     duplicate_rate: float = 0.0
     seed: int = 0
+    # --source-mix, canonical ("pos=60,clickstream=20,..."); None: sales only.
+    source_mix: str | None = None
     base_time: datetime | None = None
     from_file: Path | None = None
     shards: int = 4
@@ -110,6 +114,7 @@ class RunOptions:
             "bad_rate": self.bad_rate,
             "duplicate_rate": self.duplicate_rate,
             "seed": self.seed,
+            "source_mix": self.source_mix,
             "base_time": self.base_time.isoformat() if self.base_time else None,
             "from_file": str(self.from_file.resolve()) if self.from_file else None,
         }
@@ -153,17 +158,22 @@ def _expected(
     differ from a regeneration in their times only). One pass, nothing kept but ids."""
     if params["from_file"]:
         return None
-    meant = SaleGenerator(generator_options(params))
-    good = bad = 0
+    meant = record_generator(params)
+    good = bad = duplicates = 0
     good_ids: set[str] = set()
     bad_ids: set[str] = set()
     bad_digests: set[bytes] = set()
+    others: dict[str, KindTally] = {}
     for sent in itertools.islice(read_json_lines(ledger.events_path), ledger.recorded):
-        kind = meant.next_record().kind
-        if kind == VALID:
+        label = meant.next_record().kind
+        if kind_of_label(label) != POS_KIND:
+            others.setdefault(kind_of_label(label), KindTally()).add(label, sent.data)
+        elif label == VALID:
             good += 1
             good_ids.add(_transaction_id(sent) or "")
-        elif kind != DUPLICATE:
+        elif label == DUPLICATE:
+            duplicates += 1
+        else:
             bad += 1
             bad_ids.add(_transaction_id(sent) or "")
             bad_digests.add(hashlib.sha256(sent.data).digest())
@@ -171,10 +181,32 @@ def _expected(
         silver_transactions=good,
         # Identical bad bytes are one rejection; later copies are ignored like any resend.
         rejected_records=len(bad_digests),
-        copies=ledger.recorded - good - bad,
+        copies=duplicates,
+        other_kinds={kind: tally.expected() for kind, tally in sorted(others.items())},
     )
     # A conflicting resend shares its id with an accepted sale: only the good id counts there.
     return expected, good_ids - {""}, bad_ids - {""}
+
+
+@dataclass
+class KindTally:
+    """What one non-POS kind's produced records should leave: landed, rejected, copies."""
+
+    landed: int = 0
+    copies: int = 0
+    bad_digests: set[bytes] = field(default_factory=set)
+
+    def add(self, label: str, data: bytes) -> None:
+        outcome = label.partition(":")[2]
+        if outcome == VALID or label in HANDLED_NOT_REJECTED:
+            self.landed += 1
+        elif outcome == DUPLICATE:
+            self.copies += 1
+        else:
+            self.bad_digests.add(hashlib.sha256(data).digest())
+
+    def expected(self) -> KindExpected:
+        return KindExpected(self.landed, len(self.bad_digests), self.copies)
 
 
 def _transaction_id(record: ProducedRecord) -> str | None:

@@ -45,12 +45,23 @@ class Check:
 
 
 @dataclass(frozen=True)
+class KindExpected:
+    """What a generated run should leave of one non-POS kind: distinct records landed in its
+    Silver table (for CDC: DIM_CHANGE_LOG), distinct records in its dead letter, copies."""
+
+    landed: int
+    rejected: int
+    copies: int
+
+
+@dataclass(frozen=True)
 class Expected:
     """What a generated run should end with (unknown for a replayed file)."""
 
     silver_transactions: int
     rejected_records: int
     copies: int
+    other_kinds: Mapping[str, KindExpected] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,6 +154,80 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
+def _reconcile_kinds(
+    result: Reconciliation,
+    kinds: Mapping[str, Mapping[str, Any]],
+    runs: Sequence[Mapping[str, Any]],
+    bronze_rows: int,
+    expected: Expected | None,
+) -> None:
+    """Per kind: produced = landed + rejected + copies, by the tables and by the run log (for a
+    run that carried other kinds than sales; a sales-only run has the checks above)."""
+    result.check(
+        "every Bronze row is of exactly one kind",
+        sum(int(row["BRONZE_ROWS"]) for row in kinds.values()) == bronze_rows,
+        ", ".join(f"{kind} {int(row['BRONZE_ROWS'])}" for kind, row in kinds.items())
+        + f" of {bronze_rows} Bronze rows",
+    )
+    per_kind: dict[str, dict[str, int]] = {}
+    for kind, row in kinds.items():
+        logged = [
+            run
+            for run in runs
+            if run["PROCEDURE_NAME"] == row["PROCEDURE_NAME"] and run["STATUS"] == "SUCCEEDED"
+        ]
+        read = sum(int(run["ROWS_READ"]) for run in logged)
+        copies = sum(int(run["ROWS_DUPLICATE"]) for run in logged)
+        rows, landed, rejected = (int(row[key]) for key in ("BRONZE_ROWS", "LANDED", "REJECTED"))
+        per_kind[kind] = {
+            "bronze_rows": rows,
+            "landed": landed,
+            "rejected": rejected,
+            "copies_ignored": copies,
+        }
+        if kind == "pos.v1":
+            continue  # the sales' own checks above (transactions, REJECTED, the intake)
+        result.check(
+            f"{kind}: every Bronze row has one fate (landed, rejected or ignored copy)",
+            rows == landed + rejected + copies == read,
+            f"{rows} Bronze rows = {landed} landed + {rejected} rejected + {copies} copies"
+            f" (procedure read {read})",
+        )
+        wanted = expected.other_kinds.get(kind) if expected is not None else None
+        if wanted is not None:
+            result.check(
+                f"{kind}: Silver and its dead letter hold exactly what was sent",
+                (landed, rejected) == (wanted.landed, wanted.rejected),
+                f"{landed} landed, {rejected} rejected;"
+                f" {wanted.landed} and {wanted.rejected} distinct records sent",
+            )
+    result.figures["kinds"] = per_kind
+
+
+def _reconcile_kinds_gold(result: Reconciliation, totals: Mapping[str, Any]) -> None:
+    """The other kinds' Gold views against the same totals counted from Silver."""
+    pairs = {
+        "visitors": "VISITORS",
+        "traffic transactions": ("TRAFFIC_TRANSACTIONS", "TRANSACTIONS"),
+        "funnel events": "FUNNEL_EVENTS",
+        "terminal errors": "TERMINAL_ERRORS",
+        "fridge excursions": "FRIDGE_EXCURSIONS",
+    }
+    compared = {}
+    for name, columns in pairs.items():
+        gold_column, silver_column = columns if isinstance(columns, tuple) else (columns, columns)
+        compared[name] = (
+            int(totals.get(f"GOLD_{gold_column}") or 0),
+            int(totals.get(f"SILVER_{silver_column}") or 0),
+        )
+    result.figures["kinds_gold"] = {name: gold for name, (gold, _) in compared.items()}
+    result.check(
+        "every kind's Gold equals a recomputation from Silver",
+        all(gold == silver for gold, silver in compared.values()),
+        "; ".join(f"{name} {gold} vs {silver}" for name, (gold, silver) in compared.items()),
+    )
+
+
 def reconcile(
     connection: Connection,
     variables: SqlVariables,
@@ -172,6 +257,11 @@ def reconcile(
     sql_duplicates = sum(int(run["ROWS_DUPLICATE"]) for run in succeeded)
     failed_runs = sum(int(run["RUNS"]) for run in runs if run["STATUS"] == "FAILED")
     bronze_rows = int(bronze.get("BRONZE_ROWS") or 0)
+    kinds = {row["KIND"]: row for row in query(connection, "kinds_summary", variables)}
+    others = {kind: row for kind, row in kinds.items() if kind != "pos.v1"}
+    mixed = any(int(row["BRONZE_ROWS"]) for row in others.values())
+    # The sales' Bronze rows: all of them but the other kinds' (every row of a sales-only run).
+    pos_rows = bronze_rows - sum(int(row["BRONZE_ROWS"]) for row in others.values())
     bronze_records = int(bronze.get("BRONZE_RECORDS") or 0)
     silver_transactions = int(silver.get("SILVER_TRANSACTIONS") or 0)
     rejected_records = int(rejected.get("REJECTED_RECORDS") or 0)
@@ -215,12 +305,15 @@ def reconcile(
     )
     result.check(
         "every Bronze row has one fate (Silver, REJECTED or ignored copy)",
-        bronze_rows
+        pos_rows
         == silver_transactions + rejected_records + sql_duplicates + redrive_pending
         == sql_read - (sent_back - redrive_pending),
-        f"{bronze_rows} Bronze rows = {silver_transactions} accepted + {rejected_records} rejected"
-        f" + {sql_duplicates} copies ignored (procedures read {sql_read}){redriven}",
+        f"{pos_rows} {'pos.v1 ' if mixed else ''}Bronze rows = {silver_transactions} accepted +"
+        f" {rejected_records} rejected + {sql_duplicates} copies ignored (procedures read"
+        f" {sql_read}){redriven}",
     )
+    if mixed or (expected is not None and expected.other_kinds):
+        _reconcile_kinds(result, kinds, runs, bronze_rows, expected)
     result.check(
         "the run log's accepted / rejected equal Silver transactions / REJECTED rows",
         (health.intake.records_accepted, health.intake.records_rejected - sent_back)
@@ -291,6 +384,8 @@ def reconcile(
         f"{mismatched} of {figures['gold_summary_rows']} summary rows differ;"
         f" gross {figures['gold_gross_sales']} vs {figures['silver_gross_sales']}",
     )
+    if mixed:
+        _reconcile_kinds_gold(result, one(connection, "gold_kinds_vs_silver", variables))
     inventory = one(connection, "inventory_vs_expected", variables)
     inventory_mismatched = int(inventory.get("MISMATCHED_ROWS") or 0)
     figures.update(

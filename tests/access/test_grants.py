@@ -142,6 +142,11 @@ def probes(warehouse: Any, matrix: PrivilegeMatrix, role_key: str) -> Iterator[P
                     "DIM_STORE_REDRIVE_STREAM": "SILVER.DIM_STORE",
                     "DIM_PRODUCT_REDRIVE_STREAM": "SILVER.DIM_PRODUCT",
                     "DIM_PAYMENT_METHOD_REDRIVE_STREAM": "SILVER.DIM_PAYMENT_METHOD",
+                    # The other kinds' streams on Bronze.
+                    **{
+                        f"JSON_RAW_DATA_{kind}_STREAM": "BRONZE.JSON_RAW_DATA"
+                        for kind in ("CLICKSTREAM", "IOT", "APP_LOG", "CDC", "UNCLASSIFIED")
+                    },
                 }[name.rsplit(".", 1)[1]]
                 database = name.split(".")[0]
                 expected = expected and holds(grants, "SELECT", "TABLE", f"{database}.{source}")

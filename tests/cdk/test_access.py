@@ -79,5 +79,7 @@ def test_the_table_covers_every_function_alarm_and_part(
     # transform, migrations, the provider framework, the monitor and the canary
     assert len(functions) == 5
     assert len(log_rows) == len(functions) + 2  # + Firehose's two streams
-    assert len(publish_rows) == len(alarms) == 32 + 3  # + the canary's three
+    # 31 + the dead letter's redrivable records + the other kinds' five tasks (failed, backlog,
+    # silent) + their five rejected shares + the canary's three
+    assert len(publish_rows) == len(alarms) == 31 + 1 + 5 * 3 + 5 + 3
     assert sum(r.expected != ALLOWED for r in table) >= 10

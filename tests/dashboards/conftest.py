@@ -34,6 +34,7 @@ SEED_PLAN = SeedPlan(
     bad_rate=0.08,
     duplicate_rate=0.05,
     seconds_between_sales=300.0,
+    other_kind_records=120,
 )
 
 
@@ -141,6 +142,15 @@ def run_empty(empty_warehouse: ServedWarehouse) -> PageRunner:
 
 def metrics(app: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in app.metric}
+
+
+# The daily sales page's traffic metrics (tests/dashboards/test_traffic_and_kinds_pages.py).
+TRAFFIC_LABELS = frozenset({"Visitors", "Conversion", "Transactions in counted hours"})
+
+
+def sales_metrics(app: AppTest) -> dict[str, str]:
+    """The daily sales page's sales metrics, without its store traffic ones."""
+    return {label: value for label, value in metrics(app).items() if label not in TRAFFIC_LABELS}
 
 
 def rerun(app: AppTest) -> AppTest:

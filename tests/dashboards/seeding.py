@@ -4,10 +4,12 @@ through the real transform handler inside the local Firehose worker, into Bronze
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from local.firehose.invoke import TransformInvoker
 from local.firehose.worker import FirehoseWorker
 from local.warehouse import LocalWarehouse
 from producer.generator import GeneratorOptions, SaleGenerator
+from producer.kinds import KindGenerator, encode
 from producer.records import ProducedRecord
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +48,9 @@ class SeedPlan:
     seconds_between_sales: float = 60.0
     # Hand-written pos.v1 records delivered after the generated ones (e.g. a bulk sale).
     extra_records: tuple[bytes, ...] = ()
+    # Good records of each other kind (clickstream, iot, app_log, cdc), spread evenly over the
+    # sales' time span, delivered after the sales.
+    other_kind_records: int = 0
 
 
 def bulk_sale(
@@ -80,6 +86,35 @@ def create_warehouse(db_dir: Path) -> LocalWarehouse:
     return warehouse
 
 
+def _other_kinds(plan: SeedPlan, first_sequence: int) -> list[SourceRecord]:
+    """``plan.other_kind_records`` good records of each other kind, each arriving 2 s after its
+    event time; the times spread over the span the sales cover."""
+    span = plan.seconds_between_sales * plan.records
+    records: list[SourceRecord] = []
+    for kind in ("clickstream.v1", "iot.v1", "app_log.v1", "cdc.v1"):
+        step = timedelta(seconds=span / max(plan.other_kind_records, 1))
+        times = (plan.base_time + step * (n + 1) for n in itertools.count())
+        generator = KindGenerator(
+            kind, random.Random(f"{kind}:{plan.seed}"), functools.partial(next, times)
+        )
+        for _ in range(plan.other_kind_records):
+            event = generator.good()
+            data = encode(event)
+            moment = generator.last_time or plan.base_time
+            records.append(
+                SourceRecord(
+                    stream_arn=STREAM_ARN,
+                    shard_id="shardId-000000000000",
+                    sequence_number=str(49_000_000_000_000_000_000 + first_sequence + len(records)),
+                    subsequence_number=0,
+                    partition_key="kinds",
+                    data=data,
+                    arrival_ms=int(moment.timestamp() * 1000) + 2000,
+                )
+            )
+    return records
+
+
 def deliver(warehouse: LocalWarehouse, work_dir: Path, plan: SeedPlan) -> int:
     """Produce ``plan.records`` records and deliver them to Bronze; returns Bronze rows added."""
     generator = SaleGenerator(
@@ -112,6 +147,7 @@ def deliver(warehouse: LocalWarehouse, work_dir: Path, plan: SeedPlan) -> int:
             )
         )
     ]
+    batch += _other_kinds(plan, first_sequence=len(batch))
     worker = FirehoseWorker(
         client=None,  # type: ignore[arg-type]  # deliver() never reads Kinesis
         source_stream_name=STREAM_NAME,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from dashboards.settings import TOP_PRODUCTS
-from tests.dashboards.conftest import PageRunner, ServedWarehouse, metrics, rerun
+from tests.dashboards.conftest import PageRunner, ServedWarehouse, rerun, sales_metrics
 from tests.dashboards.expected import (
     SILVER_LINES,
     sales_figures,
@@ -33,7 +33,7 @@ def test_default_view_matches_silver_for_all_dates(
     currency = app.selectbox(key="sales_currency").value
     expected = sales_figures(select_lines(silver_lines, currency=currency))
     assert expected.transactions > 0
-    assert metrics(app) == expected.as_metrics(currency)
+    assert sales_metrics(app) == expected.as_metrics(currency)
     assert not app.error
 
 
@@ -45,7 +45,7 @@ def test_each_currency_only_adds_its_own_stores(
         app.selectbox(key="sales_currency").set_value(currency)
         rerun(app)
         expected = sales_figures(select_lines(silver_lines, currency=currency))
-        assert metrics(app) == expected.as_metrics(currency), currency
+        assert sales_metrics(app) == expected.as_metrics(currency), currency
 
 
 def test_city_and_store_filters_narrow_the_figures(
@@ -54,13 +54,13 @@ def test_city_and_store_filters_narrow_the_figures(
     app = run_seeded("daily_sales")
     app.selectbox(key="sales_currency").set_value("USD")
     rerun(app)
-    everything = metrics(app)
+    everything = sales_metrics(app)
 
     app.selectbox(key="sales_city").set_value("Los Angeles")
     rerun(app)
     expected_city = sales_figures(select_lines(silver_lines, currency="USD", city="Los Angeles"))
-    assert metrics(app) == expected_city.as_metrics("USD")
-    assert metrics(app) != everything
+    assert sales_metrics(app) == expected_city.as_metrics("USD")
+    assert sales_metrics(app) != everything
     # Los Angeles has one store; Seattle shares its time zone but not its city.
     assert app.selectbox(key="sales_store").options == ["All", "S003"]
 
@@ -69,7 +69,7 @@ def test_city_and_store_filters_narrow_the_figures(
     app.selectbox(key="sales_store").set_value("S002")
     rerun(app)
     expected_store = sales_figures(select_lines(silver_lines, currency="USD", store_id="S002"))
-    assert metrics(app) == expected_store.as_metrics("USD")
+    assert sales_metrics(app) == expected_store.as_metrics("USD")
 
 
 def test_date_range_selects_store_local_business_dates(
@@ -85,7 +85,7 @@ def test_date_range_selects_store_local_business_dates(
     expected = sales_figures(
         select_lines(silver_lines, currency="USD", first=first_day, last=first_day)
     )
-    assert metrics(app) == expected.as_metrics("USD")
+    assert sales_metrics(app) == expected.as_metrics("USD")
 
 
 def test_top_products_are_the_best_sellers_in_silver(

@@ -38,3 +38,19 @@ def test_pipeline_health_says_nothing_has_run(run_empty: PageRunner) -> None:
     assert "No transactions reached Silver" in text
     assert "The dead letter is empty" in text
     assert "No record has been sent back from the dead letter yet." in text
+
+
+def test_online_funnel_says_there_are_no_clickstream_events(run_empty: PageRunner) -> None:
+    app = run_empty("online_funnel")
+    assert not app.error
+    assert not app.metric
+    assert "No clickstream events in Silver yet" in infos(app)
+
+
+def test_store_operations_shows_zeros_and_says_why(run_empty: PageRunner) -> None:
+    app = run_empty("store_operations")
+    assert not app.error
+    assert [metric.value for metric in app.metric] == ["0", "0", "0"]
+    text = infos(app)
+    assert "No terminal log lines in this window" in text
+    assert "No fridge reading above 8 °C in this window" in text

@@ -75,10 +75,19 @@ SINGLE_METRIC_ALARMS: dict[str, tuple[Any, ...]] = {
     "SnowflakeMonitor-Usage-Count-Critical": (
         "AWS/Lambda", "Invocations", {"FunctionName": None}, "Sum", 900, 1, LT, BREACHING, 1, 1),
 }  # fmt: skip
+# The other kinds' tasks: one per kind, and one for records of no known kind.
+KIND_TASKS = {
+    kind: (f"SILVER.PROCESS_RAW_{kind.upper()}_TASK", f"BRONZE.JSON_RAW_DATA_{kind.upper()}_STREAM")
+    for kind in ("clickstream", "iot", "app_log", "cdc", "unclassified")
+}
 for label, (task, stream) in {
     "ProcessRawPosTask": RAW,
     "UpdateInventoryTask": INVENTORY,
     "UpdateDailySummaryTask": GOLD,
+    **{
+        "ProcessRaw" + kind.title().replace("_", "") + "Task": names
+        for kind, names in KIND_TASKS.items()
+    },
 }.items():
     db = {"Database": "POS_DB"}
     SINGLE_METRIC_ALARMS[f"Snowflake{label}Failed"] = (
@@ -111,6 +120,14 @@ MATH_ALARMS: dict[str, tuple[Any, ...]] = {
         [">= 100", "FILL(rejected, 0)", "FILL(accepted, 0)"],
         {"RecordsRejected", "RecordsAccepted"},
         3600, 0.05, GT, NOT_BREACHING, 1),
+    # Each other kind's share of rejected records, from its own task's counts.
+    **{
+        f"Snowflake{kind.title().replace('_', '')}RejectedShare": (
+            [">= 100", "FILL(rejected, 0)", "FILL(accepted, 0)"],
+            {"TaskRecordsRejected", "TaskRecordsAccepted"},
+            3600, 0.05, GT, NOT_BREACHING, 1)
+        for kind in KIND_TASKS
+    },
 }  # fmt: skip
 
 

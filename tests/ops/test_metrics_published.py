@@ -17,6 +17,7 @@ from lambdas.snowflake_monitor.health import (
     compute_health,
     summarize,
 )
+from lambdas.snowflake_monitor.hops import HOPS
 from tests.snowflake.bronze import bronze_rows, sale
 
 REGION = "eu-west-1"
@@ -98,7 +99,7 @@ def test_local_warehouse_health_lands_in_cloudwatch(warehouse: Any, cloudwatch: 
         for metric in listed
         if metric["MetricName"] == m.TASK_RUNS_FAILED
     }
-    assert len(tasks) == 3
+    assert len(tasks) == len(HOPS) == 8  # POS, inventory, Gold, four other kinds, unclassified
 
 
 def test_every_hop_is_published_even_when_idle(cloudwatch: Any) -> None:
@@ -108,9 +109,15 @@ def test_every_hop_is_published_even_when_idle(cloudwatch: Any) -> None:
     empty = HealthRows([], [], [], {}, [], {})
     data = m.metric_data(summarize(empty, database="POS_DB", window=window, as_of=now))
     m.publish(cloudwatch, data)
-    for hop_metric in (m.TASK_RUNS_FAILED, m.STREAM_ROWS_WAITING, m.STREAM_OLDEST_WAITING_MINUTES):
+    for hop_metric in (
+        m.TASK_RUNS_FAILED,
+        m.STREAM_ROWS_WAITING,
+        m.STREAM_OLDEST_WAITING_MINUTES,
+        m.TASK_RECORDS_ACCEPTED,
+        m.TASK_RECORDS_REJECTED,
+    ):
         published = cloudwatch.list_metrics(Namespace=m.NAMESPACE, MetricName=hop_metric)
-        assert len(published["Metrics"]) == 3
+        assert len(published["Metrics"]) == len(HOPS)
     # Nothing processed yet: no share and no "minutes since success" (not a fake zero).
     assert not cloudwatch.list_metrics(Namespace=m.NAMESPACE, MetricName=m.REJECTED_SHARE)[
         "Metrics"

@@ -108,8 +108,17 @@ def add_a_bronze_row_with_no_fate(workdir: Path, _: BaseRun) -> None:
     )[0]
     with LocalWarehouse(workdir / "warehouse") as warehouse:
         assert warehouse.load_bronze([(content, metadata)]) == 1
+    # Every consumer of Bronze moved past it (the other kinds' streams too).
+    for stream in ("", *(f"_{kind}" for kind in ("CLICKSTREAM", "IOT", "APP_LOG", "CDC"))):
+        set_stream_offset(
+            workdir,
+            f"BRONZE.JSON_RAW_DATA{stream}_STREAM",
+            "SELECT MAX(rowid) FROM POS_DB.BRONZE.JSON_RAW_DATA",
+        )
     set_stream_offset(
-        workdir, "BRONZE.JSON_RAW_DATA_STREAM", "SELECT MAX(rowid) FROM POS_DB.BRONZE.JSON_RAW_DATA"
+        workdir,
+        "BRONZE.JSON_RAW_DATA_UNCLASSIFIED_STREAM",
+        "SELECT MAX(rowid) FROM POS_DB.BRONZE.JSON_RAW_DATA",
     )
 
 

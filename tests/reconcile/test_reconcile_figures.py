@@ -76,6 +76,17 @@ def healthy_rows() -> Rows:
                 "ROWS_DUPLICATE": 0,
             },
         ],
+        # A sales-only run: no other kind in Bronze.
+        "kinds_summary": [
+            {
+                "KIND": kind,
+                "PROCEDURE_NAME": "",
+                "BRONZE_ROWS": 10 if kind == "pos.v1" else 0,
+                "LANDED": 6 if kind == "pos.v1" else 0,
+                "REJECTED": 2 if kind == "pos.v1" else 0,
+            }
+            for kind in ("pos.v1", "clickstream.v1", "iot.v1", "app_log.v1", "cdc.v1", "unknown")
+        ],
         "silver_transaction_ids": [{"TRANSACTION_ID": f"T{n}"} for n in range(1, 7)],
         "rejected_transaction_ids": [{"TRANSACTION_ID": "B1"}],
         "gold_vs_silver": [
@@ -210,7 +221,10 @@ def test_a_consistent_state_passes_every_check_with_readable_details() -> None:
         STREAMS: (
             True,
             "BRONZE.JSON_RAW_DATA_STREAM 0, SILVER.PROCESSED_FOR_INVENTORY_STREAM 0, "
-            "SILVER.PROCESSED_FOR_GOLD_STREAM 0 rows waiting",
+            "SILVER.PROCESSED_FOR_GOLD_STREAM 0, BRONZE.JSON_RAW_DATA_CLICKSTREAM_STREAM 0, "
+            "BRONZE.JSON_RAW_DATA_IOT_STREAM 0, BRONZE.JSON_RAW_DATA_APP_LOG_STREAM 0, "
+            "BRONZE.JSON_RAW_DATA_CDC_STREAM 0, BRONZE.JSON_RAW_DATA_UNCLASSIFIED_STREAM 0 "
+            "rows waiting",
         ),
         SILVER_EXACT: (True, "6 accepted, 6 expected"),
         REJECTED_EXACT: (True, "2 rejected, 2 distinct bad records sent"),

@@ -75,11 +75,24 @@ def test_valid_sales_land_in_silver_gold_and_inventory(pipeline: Pipeline) -> No
         )
         for r in log
     ] == [("SUCCEEDED", 2, 2, 0, 0, 3)]
+    # The other kinds' procedures run on the same Bronze rows and find nothing of theirs.
     assert {row["PROCEDURE_NAME"] for row in pipeline.run_log()} == {
         "SILVER.PROCESS_RAW_POS",
         "SILVER.UPDATE_INVENTORY",
         "GOLD.UPDATE_DAILY_SUMMARY",
+        "SILVER.PROCESS_RAW_CLICKSTREAM",
+        "SILVER.PROCESS_RAW_IOT",
+        "SILVER.PROCESS_RAW_APP_LOG",
+        "SILVER.PROCESS_RAW_CDC",
+        "SILVER.PROCESS_RAW_UNCLASSIFIED",
     }
+    others = [
+        row
+        for row in pipeline.run_log()
+        if row["PROCEDURE_NAME"].startswith("SILVER.PROCESS_RAW_")
+        and row["PROCEDURE_NAME"] != "SILVER.PROCESS_RAW_POS"
+    ]
+    assert {(row["STATUS"], row["ROWS_READ"]) for row in others} == {("SUCCEEDED", 0)}
     assert all(count == 0 for count in pipeline.backlog().values())
     assert all(count == 0 for count in pipeline.snapshot()["work"].values())
 

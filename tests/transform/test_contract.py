@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from lambdas.transform.envelope import TRANSFORM_VERSION
+from lambdas.transform.kinds.registry import ALL_KINDS
 from tests.transform.conftest import b64, decode, invoke
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
@@ -41,7 +42,7 @@ def assert_firehose_contract(event: dict[str, Any], response: dict[str, Any]) ->
 def assert_envelope(output: dict[str, Any], source: dict[str, Any]) -> None:
     assert isinstance(output, dict)
     meta = output["meta"]
-    assert meta["schema"] == "pos.v1"
+    assert meta["schema"] in ALL_KINDS
     assert meta["transform"] == TRANSFORM_VERSION
     assert RECEIVED_AT.match(meta["received_at"])
     assert meta["record_id"] == source["recordId"]
@@ -128,9 +129,12 @@ def test_powertools_sample_shape_text_and_foreign_object() -> None:
     # The sample sends subsequenceNumber as "": normalised to null, not passed on as text.
     assert hello_text["meta"]["kinesis"]["subseq"] is None
 
+    assert hello_text["meta"]["schema"] == "pos.v1"  # no kind marker: the stream's first kind
+    # No schema_version and nothing of a sale: an unknown kind, delivered with its payload.
     assert hello_object["payload"] == {"Hello": "World"}
+    assert hello_object["meta"]["schema"] == "unknown"
     assert hello_object["meta"]["status"] == "invalid"
-    assert {"loc": "store_id", "type": "missing"} in hello_object["meta"]["errors"]
+    assert hello_object["meta"]["errors"] == [{"loc": "schema_version", "type": "unknown_kind"}]
 
 
 def sam_kinesis_firehose_event(data: bytes) -> dict[str, Any]:

@@ -1,0 +1,29 @@
+-- The other kinds' Gold (views over Silver) against totals counted straight from Silver: what a
+-- join or a grouping of the views could lose or double would show here.
+SELECT
+    (SELECT COALESCE(SUM(VISITORS), 0) FROM {{ database }}.GOLD.STORE_TRAFFIC_HOURLY) AS GOLD_VISITORS,
+    (
+        SELECT COALESCE(SUM(READING_VALUE), 0) FROM {{ database }}.SILVER.IOT_READINGS
+        WHERE MEASURE = 'door_count'
+    ) AS SILVER_VISITORS,
+    (SELECT COALESCE(SUM(TRANSACTIONS), 0) FROM {{ database }}.GOLD.STORE_TRAFFIC_HOURLY) AS GOLD_TRAFFIC_TRANSACTIONS,
+    (
+        SELECT COUNT(DISTINCT TRANSACTION_ID) FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED
+    ) AS SILVER_TRANSACTIONS,
+    (
+        SELECT COALESCE(SUM(PRODUCT_VIEWS + ADDS_TO_CART + CHECKOUTS), 0)
+        FROM {{ database }}.GOLD.ONLINE_FUNNEL_DAILY
+    ) AS GOLD_FUNNEL_EVENTS,
+    (
+        SELECT COUNT(*) FROM {{ database }}.SILVER.CLICKSTREAM_EVENTS
+        WHERE PRODUCT_ID IS NOT NULL AND EVENT_TYPE IN ('product_view', 'add_to_cart', 'checkout')
+    ) AS SILVER_FUNNEL_EVENTS,
+    (SELECT COALESCE(SUM(ERRORS), 0) FROM {{ database }}.GOLD.TERMINAL_ERRORS_HOURLY) AS GOLD_TERMINAL_ERRORS,
+    (
+        SELECT COUNT(*) FROM {{ database }}.SILVER.APP_LOG_EVENTS WHERE LEVEL IN ('ERROR', 'FATAL')
+    ) AS SILVER_TERMINAL_ERRORS,
+    (SELECT COUNT(*) FROM {{ database }}.GOLD.FRIDGE_EXCURSIONS) AS GOLD_FRIDGE_EXCURSIONS,
+    (
+        SELECT COUNT(*) FROM {{ database }}.SILVER.IOT_READINGS
+        WHERE MEASURE = 'fridge_temp_c' AND READING_VALUE > 8
+    ) AS SILVER_FRIDGE_EXCURSIONS

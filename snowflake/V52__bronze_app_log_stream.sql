@@ -1,0 +1,7 @@
+-- Consumed only by SILVER.PROCESS_RAW_APP_LOG, which takes the app_log records of each delta (every
+-- consumer of Bronze has its own stream: a stream's offset moves for the one DML that consumes
+-- it). IF NOT EXISTS: recreating a stream resets its offset and silently skips or replays rows.
+CREATE STREAM IF NOT EXISTS {{ database }}.BRONZE.JSON_RAW_DATA_APP_LOG_STREAM
+ON TABLE {{ database }}.BRONZE.JSON_RAW_DATA
+APPEND_ONLY = TRUE
+COMMENT = 'New Bronze rows for SILVER.PROCESS_RAW_APP_LOG';

@@ -1,0 +1,21 @@
+-- One row per accepted clickstream event (business key EVENT_ID), insert-only.
+CREATE TABLE IF NOT EXISTS {{ database }}.SILVER.CLICKSTREAM_EVENTS (
+    EVENT_ID VARCHAR(64) NOT NULL,
+    SESSION_ID VARCHAR(64) NOT NULL,
+    CUSTOMER_ID VARCHAR(64),
+    EVENT_TYPE VARCHAR(16) NOT NULL COMMENT 'page_view, product_view, add_to_cart or checkout',
+    PRODUCT_ID VARCHAR(16) COMMENT 'Known to DIM_PRODUCT when present',
+    PAGE VARCHAR,
+    EVENT_TS TIMESTAMP_TZ NOT NULL,
+    EVENT_TS_UTC TIMESTAMP_NTZ NOT NULL,
+    EVENT_DATE DATE NOT NULL COMMENT 'UTC date of EVENT_TS (an online shop has no store-local day)',
+    CONTENT_HASH VARCHAR(64) NOT NULL COMMENT 'meta.content_sha256 of the record',
+    KINESIS_SHARD_ID VARCHAR,
+    KINESIS_SEQUENCE_NUMBER VARCHAR,
+    KINESIS_ARRIVAL_AT TIMESTAMP_NTZ COMMENT 'UTC',
+    INGESTED_AT TIMESTAMP_NTZ COMMENT 'meta.received_at, UTC',
+    PROCESSED_AT TIMESTAMP_TZ NOT NULL,
+    RUN_ID VARCHAR(36) NOT NULL,
+    CONSTRAINT PK_CLICKSTREAM_EVENTS PRIMARY KEY (EVENT_ID)
+)
+COMMENT = 'Silver: web and app shop events (clickstream.v1)';
