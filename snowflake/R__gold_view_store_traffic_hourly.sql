@@ -25,6 +25,8 @@ AS (
             COUNT(DISTINCT LN.TRANSACTION_ID) AS TRANSACTIONS
         FROM {{ database }}.SILVER.RETAIL_POS_PROCESSED AS LN
         INNER JOIN {{ database }}.SILVER.DIM_STORE AS ST ON LN.STORE_ID = ST.STORE_ID
+        -- The verification canary's sales are no business figure (docs/verify.md, V40).
+        WHERE NOT COALESCE(ST.IS_CANARY, FALSE)
         GROUP BY 1, 2
     )
 

@@ -34,6 +34,24 @@ GRANT SELECT ON TABLE {{ database }}.SILVER.RETAIL_POS_PROCESSED TO ROLE {{ moni
 -- The scheduled canary (issue 12) runs as the monitor and checks its sales reached Gold.
 GRANT SELECT ON TABLE {{ database }}.GOLD.DAILY_SALES_SUMMARY TO ROLE {{ monitor_role }};
 
+GRANT SELECT ON TABLE {{ database }}.SILVER.CLICKSTREAM_EVENTS TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.IOT_READINGS TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.APP_LOG_EVENTS TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.DIM_CHANGE_LOG TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.CLICKSTREAM_REJECTED TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.IOT_REJECTED TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.APP_LOG_REJECTED TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.CDC_REJECTED TO ROLE {{ monitor_role }};
+
+GRANT SELECT ON TABLE {{ database }}.SILVER.UNCLASSIFIED_REJECTED TO ROLE {{ monitor_role }};
+
 GRANT SELECT ON STREAM {{ database }}.BRONZE.JSON_RAW_DATA_STREAM TO ROLE {{ monitor_role }};
 
 -- Bronze records PROCESS_RAW_POS has taken from the stream and not processed yet still wait.
