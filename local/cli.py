@@ -166,6 +166,7 @@ def _print_report(report: dict[str, Any]) -> None:
         ),
         ("rejected (by rule: see Pipeline health)", figures["rejected_records"]),
         ("duplicates ignored", figures["duplicates_ignored"]),
+        ("put to Kinesis with no place (unaccounted)", figures.get("unaccounted_records", "-")),
         (
             "Gold gross sales vs Silver",
             f"{figures['gold_gross_sales']} vs {figures['silver_gross_sales']}",

@@ -9,7 +9,6 @@ canary runs them too) and the twin is ``local/twin``.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -241,7 +240,6 @@ def verify(
     from stacks.config import ConfigError
 
     parts = _parts(skip)
-    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     try:
         with (
             _local_target(workdir)

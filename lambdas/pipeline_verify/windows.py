@@ -2,8 +2,8 @@
 
 One definition, used by the scheduled canary against the deployment (``handler.py``: Kinesis's
 ``IncomingRecords``, Firehose's error output metric) and by the local run's reconciliation
-(``local/reconcile``: the ledger's puts, the error folder). Per window ``[start, end)`` of Kinesis
-arrival time:
+(``local/reconcile``: the ledger's puts, the error folder, one window holding the whole run).
+Per window ``[start, end)`` of Kinesis arrival time:
 
 - ``put``: records Kinesis accepted (``IncomingRecords``; locally the ledger);
 - ``error_output``: records Firehose wrote to its error output instead of Bronze;

@@ -612,11 +612,23 @@ class LocalPipeline:
                 if int(entry.sequence_number) <= positions.get((entry.stream, entry.shard_id), -1)
             }
         expectations = _expected(state.params, ledger)
+        # What Kinesis holds (the twin's IncomingRecords): every put to the live stream, and the
+        # puts to an earlier stream that were delivered before its server process died; the
+        # others died with that process and were put again to a later stream.
+        live_stream = f"{STREAM_BASE_NAME}-{state.incarnations:03d}"
+        delivered = self._delivered_positions(connection)
+        kinesis_records = sum(
+            1
+            for entry in entries
+            if entry.stream == live_stream
+            or int(entry.sequence_number) <= delivered.get((entry.stream, entry.shard_id), -1)
+        )
         return reconcile(
             connection,
             self.variables,
             produced=ledger.recorded,
             put_to_kinesis=len(entries),
+            kinesis_records=kinesis_records,
             lost_lines=ledger.recorded - len(traced),
             error_records={
                 PROCESSING_FAILED_PREFIX: sum(

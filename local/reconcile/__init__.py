@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from lambdas.pipeline_verify.windows import window_counts
 from lambdas.snowflake_migrations.scripts import SqlVariables
 from lambdas.snowflake_monitor.health import HealthReport
 from lambdas.snowflake_monitor.hops import HOPS
@@ -35,6 +36,8 @@ from local.reconcile.queries import Connection, one, query
 
 PROCESS_RAW_POS = "PROCESS_RAW_POS"
 UPDATE_DAILY_SUMMARY = "UPDATE_DAILY_SUMMARY"
+# One window of Kinesis arrival time that holds any run.
+WHOLE_RUN = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
 
 @dataclass(frozen=True)
@@ -240,8 +243,11 @@ def reconcile(
     elapsed_s: float,
     expected: Expected | None = None,
     generated_transactions: tuple[Iterable[str], Iterable[str]] | None = None,
+    kinesis_records: int | None = None,
 ) -> Reconciliation:
     """``health``: the run's health report, on the same warehouse state.
+    ``kinesis_records``: the records Kinesis holds (default ``put_to_kinesis``); less when a
+    restart put again what died with the local stream's process.
     ``generated_transactions``: (ids the generator sent as good sales, ids in bad records)."""
     result = Reconciliation()
     figures = result.figures
@@ -314,6 +320,24 @@ def reconcile(
     )
     if mixed or (expected is not None and expected.other_kinds):
         _reconcile_kinds(result, kinds, runs, bronze_rows, expected)
+    # The deployment's definition (lambdas/pipeline_verify/windows.py), over one window that
+    # holds the whole run: every record put has its kind's place, or is in the error output.
+    whole_run = window_counts(
+        connection,
+        variables,
+        WHOLE_RUN[0],
+        WHOLE_RUN[1],
+        put=put_to_kinesis if kinesis_records is None else kinesis_records,
+        error_output=sum(error_records.values()),
+    )
+    figures.update(unaccounted_records=whole_run.unaccounted)
+    result.check(
+        "every record put to Kinesis has a place (the per-window definition, whole run)",
+        whole_run.closed,
+        f"{whole_run.put} put = {whole_run.error_output} in the error output +"
+        f" {whole_run.placed} in Silver or a dead letter (of {whole_run.bronze} in Bronze,"
+        f" {whole_run.copies} copies); {whole_run.unaccounted} unaccounted",
+    )
     result.check(
         "the run log's accepted / rejected equal Silver transactions / REJECTED rows",
         (health.intake.records_accepted, health.intake.records_rejected - sent_back)

@@ -7,7 +7,6 @@ boto3 with ``endpoint_url`` for AWS, the Snowflake connector with ``host``/``por
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import threading
@@ -69,8 +68,6 @@ class LocalTwin:
         from local.pipeline.runner import quiet_transform_logs
 
         quiet_transform_logs()  # before the handler's Logger is made
-        # sqlglot warns on every SHOW statement it parses as a command; nothing to act on.
-        logging.getLogger("sqlglot").setLevel(logging.ERROR)
         from lambdas.transform.handler import lambda_handler
         from local.warehouse import LocalWarehouse
 

@@ -40,6 +40,7 @@ GOOD_IN_SILVER = "every good sale is in Silver, no bad one is"
 BAD_IN_REJECTED = "every bad record with a readable transaction id is in REJECTED"
 GOLD = "Gold equals a recomputation from Silver"
 INVENTORY = "INVENTORY equals initial stock minus units sold in Silver"
+WINDOWS = "every record put to Kinesis has a place (the per-window definition, whole run)"
 ALL_CHECKS = {
     LOST,
     FATE,
@@ -51,6 +52,7 @@ ALL_CHECKS = {
     BAD_IN_REJECTED,
     GOLD,
     INVENTORY,
+    WINDOWS,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from lambdas.pipeline_verify.windows import _sql as window_sql
 from lambdas.snowflake_migrations.scripts import SqlVariables
 from lambdas.snowflake_monitor.health import (
     HealthReport,
@@ -32,9 +33,11 @@ from tests.reconcile.conftest import (
     RUN_LOG,
     SILVER_EXACT,
     STREAMS,
+    WINDOWS,
 )
 
 VARIABLES = SqlVariables()
+WINDOW_FATES = "window_fates"  # lambdas/pipeline_verify/sql, not local/reconcile/sql
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -43,6 +46,16 @@ def healthy_rows() -> Rows:
     """A consistent state: 10 Bronze rows (9 records) = 6 accepted + 2 rejected + 2 copies."""
     return {
         "bronze_summary": [{"BRONZE_ROWS": 10, "BRONZE_RECORDS": 9}],
+        # The whole run as one window: 11 put = 1 in the error output + 10 with a place.
+        WINDOW_FATES: [
+            {
+                "BRONZE_RECORDS": 10,
+                "DISTINCT_CONTENTS": 8,
+                "IN_SILVER": 7,
+                "IN_REJECTED": 3,
+                "NO_PLACE": 0,
+            }
+        ],
         "silver_summary": [{"SILVER_TRANSACTIONS": 6, "SILVER_LINES": 11}],
         "rejected_summary": [{"REJECTED_RECORDS": 2}],
         "redrive_summary": [{"SENT_BACK": 0, "DECIDED": 0, "ACCEPTED_AFTER_REDRIVE": 0}],
@@ -153,12 +166,13 @@ def healthy_rows() -> Rows:
 
 class FakeCursor:
     def __init__(self, rows: Rows) -> None:
-        self._by_text = {_text(name, VARIABLES): name for name in rows}
+        self._by_text = {_text(name, VARIABLES): name for name in rows if name != WINDOW_FATES}
+        self._by_text[window_sql(VARIABLES)] = WINDOW_FATES
         self._rows = rows
         self.description: list[tuple[str]] = []
         self._result: list[tuple[Any, ...]] = []
 
-    def execute(self, text: str) -> None:
+    def execute(self, text: str, params: dict[str, Any] | None = None) -> None:
         found = self._rows[self._by_text[text]]
         columns = list(found[0]) if found else []
         self.description = [(column.lower(),) for column in columns]
@@ -166,6 +180,12 @@ class FakeCursor:
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self._result
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._result[0] if self._result else None
+
+    def close(self) -> None:
+        pass
 
 
 class FakeConnection:
@@ -232,12 +252,29 @@ def test_a_consistent_state_passes_every_check_with_readable_details() -> None:
         BAD_IN_REJECTED: (True, "0 missing from REJECTED"),
         GOLD: (True, "0 of 4 summary rows differ; gross 120.50 vs 120.50"),
         INVENTORY: (True, "0 of 320 rows differ; 14 vs 14 units"),
+        WINDOWS: (
+            True,
+            "11 put = 1 in the error output + 10 in Silver or a dead letter (of 10 in Bronze,"
+            " 2 copies); 0 unaccounted",
+        ),
     }
 
 
+def test_a_record_put_with_no_place_is_unaccounted() -> None:
+    """The deployment's per-window definition says no: one Bronze record of any kind has no
+    place (silently not loaded into Silver), or one record put never reached Bronze."""
+    rows = healthy_rows()
+    rows[WINDOW_FATES][0]["NO_PLACE"] = 1
+    assert failing(rows) == {WINDOWS}
+    assert "1 unaccounted" in checks(rows)[WINDOWS][1]
+    assert failing(put_to_kinesis=12) == {WINDOWS}
+
+
 def test_the_figures_and_the_json_report() -> None:
+    rows = healthy_rows()
+    rows[WINDOW_FATES][0]["BRONZE_RECORDS"] = 7  # 11 put = 4 in the error output + 7 placed
     result = reconcile(
-        FakeConnection(healthy_rows()),
+        FakeConnection(rows),
         VARIABLES,
         produced=9,
         put_to_kinesis=11,
@@ -262,6 +299,7 @@ def test_the_figures_and_the_json_report() -> None:
         "duplicates_ignored": 2,
         "silver_rows_read": 10,
         "failed_procedure_runs": 1,
+        "unaccounted_records": 0,
         "redriven_records": 0,
         "redriven_accepted": 0,
         "redrive_pending": 0,
@@ -289,6 +327,7 @@ def test_the_figures_and_the_json_report() -> None:
     assert [check.name for check in result.checks] == [
         LOST,
         FATE,
+        WINDOWS,
         RUN_LOG,
         STREAMS,
         GOLD,
@@ -438,16 +477,19 @@ def test_details_say_what_differs() -> None:
 
 def test_empty_tables_read_as_zero() -> None:
     empty: Rows = {name: [] for name in healthy_rows()}
+    # An aggregate always answers one row: zeros, on empty tables.
+    empty[WINDOW_FATES] = [dict.fromkeys(healthy_rows()[WINDOW_FATES][0], 0)]
     result = checks(
         empty,
         produced=0,
         put_to_kinesis=0,
+        error_records={},
         health=health(accepted=0, rejected=0),
         expected=None,
         generated_transactions=None,
     )
     assert all(ok for ok, _ in result.values())
-    assert set(result) == {LOST, FATE, RUN_LOG, STREAMS, GOLD, INVENTORY}
+    assert set(result) == {LOST, FATE, RUN_LOG, STREAMS, GOLD, INVENTORY, WINDOWS}
 
 
 def test_latency_is_arrival_to_the_end_of_the_first_gold_run_after_acceptance() -> None:
@@ -476,6 +518,8 @@ def test_percentile() -> None:
 
 def test_empty_tables_and_no_error_output_give_zero_figures() -> None:
     empty: Rows = {name: [] for name in healthy_rows()}
+    # An aggregate always answers one row: zeros, on empty tables.
+    empty[WINDOW_FATES] = [dict.fromkeys(healthy_rows()[WINDOW_FATES][0], 0)]
     result = reconcile(
         FakeConnection(empty),
         VARIABLES,

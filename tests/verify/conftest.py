@@ -3,7 +3,6 @@ something puts it back. The synthesized template is cached for the session."""
 
 from __future__ import annotations
 
-import logging
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,7 +47,6 @@ class Twin:
 def twin(
     tmp_path_factory: pytest.TempPathFactory, migrated_template: Path, synth_cache: Path
 ) -> Iterator[Twin]:
-    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     options = TwinOptions(
         twin_workdir(tmp_path_factory, migrated_template), synth_cache=synth_cache
     )

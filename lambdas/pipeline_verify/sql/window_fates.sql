@@ -6,6 +6,9 @@
 -- Envelopes from before transform 1.1.0 carry no content_sha256 and count as having no place.
 WITH ARRIVED AS (
     SELECT DISTINCT
+        -- Firehose's metadata names the source stream (docs/contracts.md): a record's
+        -- sequence number is unique only within its stream's shard.
+        RECORD_METADATA:kinesisStreamName::STRING AS STREAM_NAME,
         RECORD_CONTENT:meta:kinesis:shard::STRING AS SHARD_ID,
         RECORD_CONTENT:meta:kinesis:seq::STRING AS SEQUENCE_NUMBER,
         RECORD_CONTENT:meta:content_sha256::STRING AS RECORD_HASH
