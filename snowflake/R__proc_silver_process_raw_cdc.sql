@@ -515,13 +515,17 @@ BEGIN
         FROM {{ database }}.SILVER.DIM_STORE AS store
         CROSS JOIN {{ database }}.SILVER.DIM_PRODUCT AS product
         WHERE
-            product.PRODUCT_ID IN (
-                SELECT logged.ROW_KEY FROM {{ database }}.SILVER.DIM_CHANGE_LOG AS logged
-                WHERE logged.RUN_ID = :run_id AND logged.TABLE_NAME = 'product' AND logged.OP <> 'd'
-            )
-            OR store.STORE_ID IN (
-                SELECT logged.ROW_KEY FROM {{ database }}.SILVER.DIM_CHANGE_LOG AS logged
-                WHERE logged.RUN_ID = :run_id AND logged.TABLE_NAME = 'store' AND logged.OP <> 'd'
+            -- The verification canary's store (V40) holds no stock, as in A__1.
+            NOT COALESCE(store.IS_CANARY, FALSE)
+            AND (
+                product.PRODUCT_ID IN (
+                    SELECT logged.ROW_KEY FROM {{ database }}.SILVER.DIM_CHANGE_LOG AS logged
+                    WHERE logged.RUN_ID = :run_id AND logged.TABLE_NAME = 'product' AND logged.OP <> 'd'
+                )
+                OR store.STORE_ID IN (
+                    SELECT logged.ROW_KEY FROM {{ database }}.SILVER.DIM_CHANGE_LOG AS logged
+                    WHERE logged.RUN_ID = :run_id AND logged.TABLE_NAME = 'store' AND logged.OP <> 'd'
+                )
             )
     ) AS src
         ON tgt.STORE_ID = src.STORE_ID AND tgt.PRODUCT_ID = src.PRODUCT_ID
